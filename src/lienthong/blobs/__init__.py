@@ -1,0 +1,59 @@
+"""Content-addressed blob storage behind one interface (a local folder, or an S3-compatible store).
+
+A blob's name is the SHA-256 of its bytes, in hex. Blobs are written from staged local files
+(see :mod:`lienthong.blobs.staging`) only after every check passed, so a refused request leaves
+no blob behind. Writing the same content twice is a no-op.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from lienthong.config import Settings
+
+
+class BlobStore(Protocol):
+    def put_file(self, path: Path, digest: str) -> None:
+        """Store the staged file at ``path`` under ``digest`` (its SHA-256 hex).
+
+        The staged file may be moved or consumed. Durable when this returns.
+        """
+        ...
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data``; return its digest."""
+        ...
+
+    def open(self, digest: str) -> BinaryIO:
+        """A binary stream of the blob. Raises ``KeyError`` when absent."""
+        ...
+
+    def exists(self, digest: str) -> bool: ...
+
+    def size(self, digest: str) -> int:
+        """Size in bytes. Raises ``KeyError`` when absent."""
+        ...
+
+    def delete(self, digest: str) -> None:
+        """Remove the blob if present (garbage collection only)."""
+        ...
+
+
+def make_blob_store(settings: Settings) -> BlobStore:
+    """The store the settings choose (``LIENTHONG_BLOB_BACKEND``: ``local`` or ``s3``)."""
+    if settings.blob_backend == "s3":
+        from lienthong.blobs.s3 import S3BlobStore
+
+        return S3BlobStore(
+            bucket=settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+        )
+    if settings.blob_backend != "local":
+        raise ValueError(f"unknown blob backend {settings.blob_backend!r}")
+    from lienthong.blobs.local import LocalBlobStore
+
+    return LocalBlobStore(settings.resolved_blob_dir)

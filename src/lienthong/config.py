@@ -1,0 +1,68 @@
+"""Settings, read once from the environment (prefix ``LIENTHONG_``) and handed down explicitly.
+
+Every setting is documented in ``docs/configuration.md``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """The hub's configuration. Construct once in the composition root and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="LIENTHONG_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/lienthong.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    data_dir: Path = Field(default=Path("var"), description="Where local data lives")
+    blob_backend: str = Field(default="local", description="'local' folder or 's3'")
+    blob_dir: Path | None = Field(
+        default=None, description="Folder of the local blob store (default: <data_dir>/blobs)"
+    )
+    s3_endpoint_url: str | None = Field(default=None, description="S3-compatible endpoint")
+    s3_bucket: str = Field(default="lienthong", description="S3 bucket for blobs")
+    s3_region: str = Field(default="us-east-1", description="S3 region name")
+    s3_access_key: str | None = Field(default=None, description="S3 access key id")
+    s3_secret_key: str | None = Field(default=None, description="S3 secret access key")
+    secret_key: str | None = Field(
+        default=None,
+        description=(
+            "Hub master key (urlsafe base64, 32 bytes) sealing agency secrets needed for "
+            "the axis protocol HMAC. Generated into <data_dir>/secret.key when absent."
+        ),
+    )
+    hub_code: str = Field(default="000.00.00.G22", description="Identifier of this hub's operator")
+    hub_name: str = Field(default="Trục liên thông văn bản quốc gia", description="Hub name")
+    max_package_bytes: int = Field(
+        default=300 * 1024 * 1024, description="Largest package accepted, in bytes"
+    )
+    max_header_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        description="Largest total of non-attachment XML text accepted (envelope, header)",
+    )
+    max_attachments: int = Field(default=200, description="Most attachments in one package")
+    axis_timestamp_window_seconds: int = Field(
+        default=300, description="Axis protocol: how far a request timestamp may be from now"
+    )
+    sqlite_synchronous: str = Field(
+        default="FULL", description="SQLite PRAGMA synchronous (FULL survives power loss)"
+    )
+    db_pool_size: int = Field(default=10, description="PostgreSQL connection pool size")
+    log_level: str = Field(default="INFO", description="Log level")
+    log_json: bool = Field(default=True, description="Log as JSON lines (false: console)")
+    page_size_max: int = Field(default=500, description="Largest page of a cursor listing")
+
+    @property
+    def resolved_blob_dir(self) -> Path:
+        return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
+
+    @property
+    def staging_dir(self) -> Path:
+        """Request bodies and decoded attachments wait here until the transaction commits."""
+        return self.data_dir / "staging"

@@ -1,0 +1,197 @@
+"""The closed list of error codes, their HTTP statuses and sentences, in one place.
+
+Exception tree::
+
+    LienthongError                      every refusal; carries an ErrorCode and a sentence
+    ├── edxml.errors.EdxmlError         the package cannot be read (PACKAGE_*, XML_*)
+    ├── agencies.errors.AgencyError     registry refusals
+    └── exchange.errors.ExchangeError   hub refusals (DUPLICATE_DOCUMENT, STATUS_NOT_ALLOWED, ...)
+
+An API answers a refusal with ``{"error": {"code": ..., "message": ..., "detail": {...}}}`` and
+the HTTP status below. ``docs/errors.md`` is generated from this table (``lienthong errors``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    # Input that cannot be read
+    PACKAGE_MALFORMED = "PACKAGE_MALFORMED"
+    PACKAGE_TOO_LARGE = "PACKAGE_TOO_LARGE"
+    PACKAGE_FORBIDDEN_XML = "PACKAGE_FORBIDDEN_XML"
+    PACKAGE_WRONG_NAMESPACE = "PACKAGE_WRONG_NAMESPACE"
+    PACKAGE_FIELD_MISSING = "PACKAGE_FIELD_MISSING"
+    PACKAGE_FIELD_INVALID = "PACKAGE_FIELD_INVALID"
+    ATTACHMENT_ENCODING_INVALID = "ATTACHMENT_ENCODING_INVALID"
+    MANIFEST_MISMATCH = "MANIFEST_MISMATCH"
+    PACKAGE_KIND_MISMATCH = "PACKAGE_KIND_MISMATCH"
+    HASH_MISMATCH = "HASH_MISMATCH"
+    REQUEST_INVALID = "REQUEST_INVALID"
+    # Who is asking
+    AUTH_FAILED = "AUTH_FAILED"
+    AUTH_REPLAYED = "AUTH_REPLAYED"
+    FORBIDDEN = "FORBIDDEN"
+    SENDER_MISMATCH = "SENDER_MISMATCH"
+    # Registry
+    AGENCY_UNKNOWN = "AGENCY_UNKNOWN"
+    AGENCY_EXISTS = "AGENCY_EXISTS"
+    AGENCY_CODE_INVALID = "AGENCY_CODE_INVALID"
+    AGENCY_INVALID = "AGENCY_INVALID"
+    RECIPIENT_UNKNOWN = "RECIPIENT_UNKNOWN"
+    RECIPIENT_NOT_VALID = "RECIPIENT_NOT_VALID"
+    RECIPIENT_MERGED = "RECIPIENT_MERGED"
+    # Exchange rules
+    DUPLICATE_DOCUMENT = "DUPLICATE_DOCUMENT"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
+    DELIVERY_NOT_FOUND = "DELIVERY_NOT_FOUND"
+    NOT_YOUR_DOCUMENT = "NOT_YOUR_DOCUMENT"
+    NOT_A_RECIPIENT = "NOT_A_RECIPIENT"
+    STATUS_NOT_ALLOWED = "STATUS_NOT_ALLOWED"
+    STATUS_REASON_REQUIRED = "STATUS_REASON_REQUIRED"
+    TARGET_DOCUMENT_UNKNOWN = "TARGET_DOCUMENT_UNKNOWN"
+    DOCUMENT_RECALLED = "DOCUMENT_RECALLED"
+    ACK_NOT_ALLOWED = "ACK_NOT_ALLOWED"
+    # Trust
+    SIGNATURE_MISSING = "SIGNATURE_MISSING"
+    SIGNATURE_INVALID = "SIGNATURE_INVALID"
+    CERTIFICATE_REVOKED = "CERTIFICATE_REVOKED"
+    CERTIFICATE_EXPIRED = "CERTIFICATE_EXPIRED"
+    CERTIFICATE_UNTRUSTED = "CERTIFICATE_UNTRUSTED"
+    SIGNER_NOT_SENDER = "SIGNER_NOT_SENDER"
+    DOCUMENT_SIGNATURE_MISSING = "DOCUMENT_SIGNATURE_MISSING"
+    # Anything else
+    STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
+# HTTP status and the sentence a person reads, per code. Keep every code here (a test checks).
+ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
+    ErrorCode.PACKAGE_MALFORMED: (400, "The package is not well-formed edXML."),
+    ErrorCode.PACKAGE_TOO_LARGE: (413, "The package exceeds the size limit."),
+    ErrorCode.PACKAGE_FORBIDDEN_XML: (
+        400,
+        "The package uses a forbidden XML construct (DOCTYPE, entity, external reference).",
+    ),
+    ErrorCode.PACKAGE_WRONG_NAMESPACE: (
+        400,
+        "The package root is not edXML in namespace http://www.mic.gov.vn/TBT/QCVN_102_2016.",
+    ),
+    ErrorCode.PACKAGE_FIELD_MISSING: (400, "A required edXML element is missing."),
+    ErrorCode.PACKAGE_FIELD_INVALID: (400, "An edXML element has a value of the wrong form."),
+    ErrorCode.ATTACHMENT_ENCODING_INVALID: (400, "An attachment is not valid base64."),
+    ErrorCode.MANIFEST_MISMATCH: (
+        400,
+        "The manifest and the attachments do not match one to one by ContentId.",
+    ),
+    ErrorCode.PACKAGE_KIND_MISMATCH: (400, "This call takes another kind of package."),
+    ErrorCode.HASH_MISMATCH: (400, "The body's SHA-256 differs from the declared hash."),
+    ErrorCode.REQUEST_INVALID: (400, "The request parameters are invalid."),
+    ErrorCode.AUTH_FAILED: (401, "Authentication failed: unknown system id or wrong secret."),
+    ErrorCode.AUTH_REPLAYED: (401, "The request timestamp is outside the allowed window."),
+    ErrorCode.FORBIDDEN: (403, "This account may not do that."),
+    ErrorCode.SENDER_MISMATCH: (
+        403,
+        "The package's From/OrganId is not the authenticated agency.",
+    ),
+    ErrorCode.AGENCY_UNKNOWN: (404, "No agency is registered under that identifier."),
+    ErrorCode.AGENCY_EXISTS: (409, "An agency with that identifier is already registered."),
+    ErrorCode.AGENCY_CODE_INVALID: (400, "The agency identifier is not of an accepted form."),
+    ErrorCode.AGENCY_INVALID: (400, "The agency record is inconsistent."),
+    ErrorCode.RECIPIENT_UNKNOWN: (422, "A recipient (To/OrganId) is not a registered agency."),
+    ErrorCode.RECIPIENT_NOT_VALID: (
+        422,
+        "A recipient is registered but not valid on the send date.",
+    ),
+    ErrorCode.RECIPIENT_MERGED: (
+        422,
+        "A recipient no longer exists on the send date; send to its successor.",
+    ),
+    ErrorCode.DUPLICATE_DOCUMENT: (
+        409,
+        "This document was already sent (same DocumentId, or same issuer, number, notation "
+        "and year).",
+    ),
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: (
+        409,
+        "This idempotency key was used for a different package.",
+    ),
+    ErrorCode.DOCUMENT_NOT_FOUND: (404, "No such document."),
+    ErrorCode.DELIVERY_NOT_FOUND: (404, "No such delivery for this agency."),
+    ErrorCode.NOT_YOUR_DOCUMENT: (403, "Only the document's sender may do that."),
+    ErrorCode.NOT_A_RECIPIENT: (403, "The agency is not a recipient of that document."),
+    ErrorCode.STATUS_NOT_ALLOWED: (409, "That status may not follow the current status."),
+    ErrorCode.STATUS_REASON_REQUIRED: (400, "Status 02 (returned) requires a reason."),
+    ErrorCode.TARGET_DOCUMENT_UNKNOWN: (
+        422,
+        "The document named by Bussiness/DocumentId or ResponseFor is unknown.",
+    ),
+    ErrorCode.DOCUMENT_RECALLED: (409, "The document has been recalled or replaced."),
+    ErrorCode.ACK_NOT_ALLOWED: (409, "This delivery cannot be acknowledged in its state."),
+    ErrorCode.SIGNATURE_MISSING: (422, "The package carries no XML signature."),
+    ErrorCode.SIGNATURE_INVALID: (422, "The package's XML signature does not verify."),
+    ErrorCode.CERTIFICATE_REVOKED: (422, "The signing certificate is revoked."),
+    ErrorCode.CERTIFICATE_EXPIRED: (
+        422,
+        "The signing certificate was not valid at signing time.",
+    ),
+    ErrorCode.CERTIFICATE_UNTRUSTED: (
+        422,
+        "The signing certificate does not chain to a trusted root.",
+    ),
+    ErrorCode.SIGNER_NOT_SENDER: (
+        422,
+        "The signing certificate does not belong to the sending agency.",
+    ),
+    ErrorCode.DOCUMENT_SIGNATURE_MISSING: (
+        422,
+        "The main document PDF lacks the organisation's signature.",
+    ),
+    ErrorCode.STORAGE_UNAVAILABLE: (503, "Storage is unavailable; nothing was stored, retry."),
+    ErrorCode.INTERNAL: (500, "Internal error; nothing was stored."),
+}
+
+
+class LienthongError(Exception):
+    """A refusal: a stable ``code``, a sentence, and optional machine-readable ``detail``."""
+
+    default_code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: ErrorCode | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.code = code or self.default_code
+        self.message = message or ERROR_TABLE[self.code][1]
+        self.detail = detail or {}
+        super().__init__(f"{self.code}: {self.message}")
+
+    @property
+    def http_status(self) -> int:
+        return ERROR_TABLE[self.code][0]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": str(self.code), "message": self.message, "detail": self.detail}
+
+
+def render_markdown() -> str:
+    """The error table as Markdown, for ``docs/errors.md``."""
+    lines = [
+        "# Error codes",
+        "",
+        "Every refusal carries one of these codes; the list is closed. Generated from",
+        "`src/lienthong/errors.py` by `lienthong errors > docs/errors.md`.",
+        "",
+        "| code | HTTP | meaning |",
+        "|---|---|---|",
+    ]
+    for code in ErrorCode:
+        status, sentence = ERROR_TABLE[code]
+        lines.append(f"| `{code}` | {status} | {sentence} |")
+    return "\n".join(lines) + "\n"
