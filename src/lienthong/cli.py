@@ -1,0 +1,133 @@
+"""The ``lienthong`` command: serve the hub, migrate, seed demo data, manage the registry."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from lienthong.config import Settings
+from lienthong.errors import render_markdown
+
+app = typer.Typer(help="lienthong: Vietnam e-government interconnection hub", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data and demo servers", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+console = Console()
+
+try:
+    from lienthong.agencies.cli import agencies_app
+except ModuleNotFoundError:  # pragma: no cover - during bootstrap only
+    pass
+else:
+    app.add_typer(agencies_app, name="agencies")
+
+
+def serve_app(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Run the hub under uvicorn (``workers`` processes share the database and blobs)."""
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lienthong-prom-")
+    uvicorn.run(
+        "lienthong.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on")] = 8080,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Upgrade the schema first")] = True,
+) -> None:
+    """Serve the hub (settings from LIENTHONG_* environment variables)."""
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        from lienthong.migrate import upgrade
+
+        upgrade(settings.database_url)
+    serve_app(settings, host, port, workers)
+
+
+@app.command()
+def errors() -> None:
+    """Print the closed list of error codes as Markdown (docs/errors.md)."""
+    typer.echo(render_markdown(), nl=False)
+
+
+@app.command()
+def settings() -> None:
+    """Print every setting as Markdown (docs/configuration.md)."""
+    from lienthong.config import render_markdown as settings_markdown
+
+    typer.echo(settings_markdown(), nl=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION."""
+    from lienthong.migrate import upgrade
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url, revision)
+    console.print(f"[green]Schema at {revision}[/green]")
+
+
+def seed(settings: Settings) -> list[dict[str, str]]:
+    """Migrate, load the demo registry, and write ``<data_dir>/demo-credentials.json``."""
+    from lienthong.agencies.demo import seed_demo
+    from lienthong.migrate import upgrade
+    from lienthong.web.container import build_container
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    container = build_container(settings)
+    try:
+        credentials = seed_demo(container.agencies)
+    finally:
+        container.close()
+    path = settings.data_dir / "demo-credentials.json"
+    path.write_text(json.dumps(credentials, ensure_ascii=False, indent=2), encoding="utf-8")
+    path.chmod(0o600)
+    return credentials
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Create the demo registry (idempotent) and write the demo credentials file."""
+    settings = Settings()
+    credentials = seed(settings)
+    console.print(f"{len(credentials)} demo agencies; credentials in {settings.data_dir}")
+
+
+@demo_app.command("run")
+def demo_run(
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on")] = 8080,
+    host: str = "127.0.0.1",
+) -> None:
+    """Start the hub on SQLite with demo data (what ``make run`` does)."""
+    settings = Settings()
+    credentials = seed(settings)
+    cred_path = Path(settings.data_dir) / "demo-credentials.json"
+    console.print(f"[bold green]lienthong hub: http://{host}:{port}[/bold green]")
+    console.print(f"API documentation: http://{host}:{port}/docs")
+    console.print(f"{len(credentials)} demo agencies; system ids and secrets in {cred_path}")
+    serve_app(settings, host, port, 1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,114 @@
+"""The HTTP application: each domain's router, error mapping, health and metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from lienthong import __version__, metrics
+from lienthong.config import Settings
+from lienthong.errors import ErrorCode, LienthongError
+from lienthong.logs import configure_logging, get_logger
+from lienthong.web.container import Container, build_container
+
+log = get_logger("lienthong.http")
+
+
+def error_response(exc: LienthongError) -> JSONResponse:
+    metrics.REFUSALS.labels(code=str(exc.code)).inc()
+    headers = {"WWW-Authenticate": 'Basic realm="lienthong"'} if exc.http_status == 401 else None
+    return JSONResponse({"error": exc.as_dict()}, status_code=exc.http_status, headers=headers)
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    """Build the app. Nothing connects until the first request or the lifespan start."""
+    settings = settings or (container.settings if container else Settings())
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not hasattr(app.state, "container"):
+            app.state.container = build_container(settings)
+        yield
+        if container is None:
+            app.state.container.close()
+
+    app = FastAPI(
+        title="lienthong hub",
+        version=__version__,
+        description=(
+            "National document exchange hub (Decision 28/2018/QĐ-TTg): send and receive edXML "
+            "packages (QCVN 102:2016), statuses, recall/update/replace. Errors: "
+            "`{\"error\": {\"code\", \"message\", \"detail\"}}` with the codes of docs/errors.md."
+        ),
+        lifespan=lifespan,
+    )
+    if container is not None:
+        app.state.container = container
+
+    @app.exception_handler(LienthongError)
+    async def _domain_error(_request: Request, exc: LienthongError) -> JSONResponse:
+        log.info("refused", code=str(exc.code), message=exc.message)
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(
+            LienthongError(
+                "The request parameters are invalid.",
+                code=ErrorCode.REQUEST_INVALID,
+                detail={"errors": [str(e.get("msg")) for e in exc.errors()]},
+            )
+        )
+
+    @app.middleware("http")
+    async def _timing(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.REQUEST_SECONDS.labels(route=path, method=request.method).observe(
+            time.perf_counter() - started
+        )
+        return response
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz(request: Request) -> JSONResponse:
+        """Liveness and readiness: the database answers and blob storage is reachable."""
+        c: Container = request.app.state.container
+
+        def check() -> dict[str, str]:
+            with c.db.read() as session:
+                session.execute(text("select 1"))
+            c.blobs.exists("0" * 64)
+            return {"status": "ok", "version": __version__}
+
+        try:
+            return JSONResponse(await run_in_threadpool(check))
+        except Exception as exc:  # noqa: BLE001 - any failure is "not ready"
+            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+
+    @app.get("/metrics", tags=["operations"])
+    async def prometheus() -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    from lienthong.exchange.api import router as exchange_router
+
+    app.include_router(exchange_router)
+    try:
+        from lienthong.exchange.axis import router as axis_router
+    except ModuleNotFoundError:
+        pass
+    else:
+        app.include_router(axis_router)
+    return app
