@@ -38,7 +38,7 @@ def _pg_available() -> bool:
                 conn.execute(text("select 1"))
             engine.dispose()
             _pg_state["ok"] = True
-        except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        except Exception as exc:
             _pg_state["ok"] = False
             _pg_state["why"] = str(exc).splitlines()[0]
     return bool(_pg_state["ok"])
@@ -46,7 +46,9 @@ def _pg_available() -> bool:
 
 def pytest_report_header(config: pytest.Config) -> str:
     if _pg_available():
-        return f"PostgreSQL: {make_url(PG_URL).render_as_string(hide_password=True)} (tests enabled)"
+        return (
+            f"PostgreSQL: {make_url(PG_URL).render_as_string(hide_password=True)} (tests enabled)"
+        )
     line = f"PostgreSQL: NOT AVAILABLE ({_pg_state.get('why')}): PostgreSQL tests are SKIPPED"
     return "!" * 80 + "\n" + line + "\n" + "!" * 80
 

@@ -58,8 +58,14 @@ class HubProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "lienthong", "serve",
-                "--port", str(self.port), "--workers", str(self.workers),
+                sys.executable,
+                "-m",
+                "lienthong",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
             ],
             env=self.env,
             stdout=log,

@@ -50,7 +50,9 @@ def container_for(
     )
 
 
-def register(container: Container, code: str, name: str | None = None, level: int = 1, **kw: Any) -> str:
+def register(
+    container: Container, code: str, name: str | None = None, level: int = 1, **kw: Any
+) -> str:
     """Register an agency and return its secret."""
     container.agencies.register(
         NewAgency(code=code, name=name or f"Cơ quan {code}", level=Level(level), **kw)

@@ -83,7 +83,9 @@ class Database:
         )
 
     @classmethod
-    def from_url(cls, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10) -> Database:
+    def from_url(
+        cls, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10
+    ) -> Database:
         engine = make_engine(url, sqlite_synchronous=sqlite_synchronous, pool_size=pool_size)
         if not is_sqlite(url):
             return cls(engine)

@@ -26,6 +26,6 @@ def load_all() -> MetaData:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if exc.name is None or not name.startswith(exc.name):
                 raise
     return Base.metadata

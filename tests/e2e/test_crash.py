@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
+from tests.e2e.conftest import prepare_hub
+from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, document_bytes
 
 from lienthong.client.rest import HubClient, HubError
 from lienthong.exchange import store
-from tests.e2e.conftest import prepare_hub
-from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, document_bytes
 
 TOTAL = 2000
 
@@ -32,9 +32,12 @@ def test_acknowledged_packages_survive_sigkill_exactly_once(tmp_path: Path) -> N
     def sender() -> None:
         nonlocal retries
         packages = [
-            document_bytes(GOV_OFFICE, [NGHE_AN, CAO_BANG], number=str(i + 1), attachments={
-                "a.txt": f"văn bản {i}".encode() * 50
-            })
+            document_bytes(
+                GOV_OFFICE,
+                [NGHE_AN, CAO_BANG],
+                number=str(i + 1),
+                attachments={"a.txt": f"văn bản {i}".encode() * 50},
+            )
             for i in range(TOTAL)
         ]
         client = HubClient(hub.url, GOV_OFFICE, prepared.secrets[GOV_OFFICE], timeout=10)
@@ -74,9 +77,7 @@ def test_acknowledged_packages_survive_sigkill_exactly_once(tmp_path: Path) -> N
     assert len(acknowledged) == TOTAL
     engine = create_engine(url)
     with engine.connect() as conn:
-        messages = dict(
-            conn.execute(select(store.Message.id, store.Message.package_digest)).all()
-        )
+        messages = dict(conn.execute(select(store.Message.id, store.Message.package_digest)).all())
         per_recipient = dict(
             conn.execute(
                 select(store.Delivery.recipient_code, func.count()).group_by(

@@ -8,13 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
+from tests.e2e.conftest import PreparedHub, prepare_hub
+from tests.hub_process import HubProcess
+from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, document_bytes, status_bytes
 
 from lienthong.client.rest import HubClient, HubError
 from lienthong.edxml.model import Receiver
 from lienthong.exchange import store
-from tests.e2e.conftest import PreparedHub, prepare_hub
-from tests.hub_process import HubProcess
-from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, document_bytes, status_bytes
 
 SAMPLE_FROM, SAMPLE_TO = "000.00.00.A80", "28.22.H17"
 
@@ -56,9 +56,7 @@ def test_a_sample_package_travels_and_its_statuses_come_back(
     assert recipient.fetch(item["delivery_id"]) == sample
     recipient.ack(item["delivery_id"])
     for code in ("01", "03", "04", "05", "06"):
-        recipient.send(
-            status_bytes(SAMPLE_TO, SAMPLE_FROM, answer["edxml_document_id"], code)
-        )
+        recipient.send(status_bytes(SAMPLE_TO, SAMPLE_FROM, answer["edxml_document_id"], code))
     codes = [s["status_code"] for s in sender.statuses()[0]]
     assert codes == ["01", "01", "03", "04", "05", "06"]  # the hub's 01 at the ack, then B's
     timeline = sender.document(answer["document_id"])["timeline"]

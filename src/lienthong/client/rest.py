@@ -86,7 +86,9 @@ class HubClient:
             self.http.get(f"/api/v1/inbox/{delivery_id}/package", auth=self.auth)
         ).content
 
-    def ack(self, delivery_id: int, result: str = "done", reason: str | None = None) -> dict[str, Any]:
+    def ack(
+        self, delivery_id: int, result: str = "done", reason: str | None = None
+    ) -> dict[str, Any]:
         answer: dict[str, Any] = self._check(
             self.http.post(
                 f"/api/v1/inbox/{delivery_id}/ack",
@@ -96,7 +98,9 @@ class HubClient:
         ).json()
         return answer
 
-    def statuses(self, *, cursor: int = 0, limit: int = 100) -> tuple[list[dict[str, Any]], int | None]:
+    def statuses(
+        self, *, cursor: int = 0, limit: int = 100
+    ) -> tuple[list[dict[str, Any]], int | None]:
         body = self._check(
             self.http.get(
                 "/api/v1/statuses", params={"cursor": cursor, "limit": limit}, auth=self.auth
@@ -110,7 +114,9 @@ class HubClient:
         ).json()
         return answer
 
-    def sent(self, *, cursor: str | None = None, limit: int = 100) -> tuple[list[dict[str, Any]], str | None]:
+    def sent(
+        self, *, cursor: str | None = None, limit: int = 100
+    ) -> tuple[list[dict[str, Any]], str | None]:
         params: dict[str, Any] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor

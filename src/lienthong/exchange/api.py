@@ -20,19 +20,17 @@ router = APIRouter(prefix="/api/v1", tags=["exchange"])
 Agency = Annotated[str, Depends(current_agency)]
 
 
-class TooLarge(LienthongError):
+class PackageTooLargeError(LienthongError):
     default_code = ErrorCode.PACKAGE_TOO_LARGE
 
 
-async def spool_body(
-    chunks: AsyncIterator[bytes], staging: StagingArea, limit: int
-) -> StagedFile:
+async def spool_body(chunks: AsyncIterator[bytes], staging: StagingArea, limit: int) -> StagedFile:
     """Write a request body to a staged file as it arrives; refuse it past ``limit`` bytes."""
     staged = staging.new_file(".edxml")
     async for chunk in chunks:
         if staged.size + len(chunk) > limit:
             staged.close()
-            raise TooLarge(detail={"limit_bytes": limit})
+            raise PackageTooLargeError(detail={"limit_bytes": limit})
         staged.write(chunk)
     staged.close()
     return staged
@@ -63,11 +61,9 @@ async def send_package(
     container = container_of(request)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > container.settings.max_package_bytes:
-        raise TooLarge(detail={"limit_bytes": container.settings.max_package_bytes})
+        raise PackageTooLargeError(detail={"limit_bytes": container.settings.max_package_bytes})
     with StagingArea(container.settings.staging_dir) as staging:
-        staged = await spool_body(
-            request.stream(), staging, container.settings.max_package_bytes
-        )
+        staged = await spool_body(request.stream(), staging, container.settings.max_package_bytes)
         result = await run_in_threadpool(
             container.exchange.receive_package,
             agency,

@@ -97,7 +97,9 @@ class StatusOutcome:
     answered: PendingRequest | None = None  # the request a 15/16 answered
 
 
-def apply_status(view: RecipientView, code: StatusCode, reason: str | None) -> StatusOutcome | Refusal:
+def apply_status(
+    view: RecipientView, code: StatusCode, reason: str | None
+) -> StatusOutcome | Refusal:
     """Check a recipient's status against the transition table; the new state or why not."""
     if view.recalled or view.removed:
         return Refusal(ErrorCode.DOCUMENT_RECALLED, "This recipient no longer holds the document.")
@@ -131,9 +133,7 @@ def apply_status(view: RecipientView, code: StatusCode, reason: str | None) -> S
         if code == current and code in _REPEATABLE:
             return StatusOutcome(status=code, pending=view.pending, recalled=False)
         if _RANK[code] <= _RANK[current]:
-            return Refusal(
-                ErrorCode.STATUS_NOT_ALLOWED, f"Status {code} may not follow {current}."
-            )
+            return Refusal(ErrorCode.STATUS_NOT_ALLOWED, f"Status {code} may not follow {current}.")
     return StatusOutcome(status=code, pending=view.pending, recalled=False)
 
 

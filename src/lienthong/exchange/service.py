@@ -100,6 +100,7 @@ class _Plan:
     """What one accepted package will write, decided inside the transaction."""
 
     result: SendResult
+    message: store.Message
     blobs: list[StagedFile]
 
 
@@ -149,14 +150,11 @@ class ExchangeService:
             try:
                 with self.db.unit_of_work() as session:
                     if idempotency_key:
-                        earlier = store.message_by_idempotency_key(
-                            session, agency, idempotency_key
-                        )
+                        earlier = store.message_by_idempotency_key(session, agency, idempotency_key)
                         if earlier is not None:
                             return self._replay(earlier, digest)
                     plan = self._plan(session, agency, package, staged, digest, sink)
-                    message = session.get(store.Message, plan.result.message_id)
-                    assert message is not None
+                    message = plan.message
                     message.idempotency_key = idempotency_key
                     message.answer = plan.result.as_dict()
                     session.flush()
@@ -215,7 +213,7 @@ class ExchangeService:
         )
         if isinstance(package, StatusPackage):
             result = self._accept_status(session, agency, package, message, now)
-            return _Plan(result, [staged])
+            return _Plan(result, message, [staged])
         kind = package.bussiness_doc_type
         if kind in (BussinessDocType.NEW, BussinessDocType.REPLACE):
             result = self._accept_new(session, agency, package, message, sink, now)
@@ -224,7 +222,7 @@ class ExchangeService:
             result = self._request_recall(session, agency, target, message, now, reason=None)
         else:
             result = self._accept_update(session, agency, package, message, sink, now)
-        return _Plan(result, [staged, *sink.files.values()])
+        return _Plan(result, message, [staged, *sink.files.values()])
 
     def _result(
         self,
@@ -332,6 +330,7 @@ class ExchangeService:
         message.document_ref = document.id
         message.bussiness_doc_type = int(package.bussiness_doc_type)
         session.add(message)
+        session.flush()  # rows below refer to the message
         for old in replaced:
             old.state = DocumentState.REPLACED
             old.replaced_by = document.id
@@ -339,7 +338,10 @@ class ExchangeService:
         for code_ in recipients:
             session.add(
                 store.Recipient(
-                    document_id=document.id, recipient_code=code_, added_at=now, recalled=False,
+                    document_id=document.id,
+                    recipient_code=code_,
+                    added_at=now,
+                    recalled=False,
                     removed=False,
                 )
             )
@@ -384,7 +386,11 @@ class ExchangeService:
             )
 
     def _deliver(
-        self, session: Session, message: store.Message, recipient: str, document_id: str | None,
+        self,
+        session: Session,
+        message: store.Message,
+        recipient: str,
+        document_id: str | None,
         now: datetime,
     ) -> None:
         session.add(
@@ -426,6 +432,7 @@ class ExchangeService:
         message.document_ref = document.id
         message.bussiness_doc_type = int(BussinessDocType.REVOKE)
         session.add(message)
+        session.flush()  # rows below refer to the message
         asked: list[str] = []
         for row in store.recipients_of(session, document.id):
             if not model.may_receive_request(_view(row)):
@@ -449,8 +456,12 @@ class ExchangeService:
         document.state = DocumentState.RECALL_REQUESTED if asked else DocumentState.RECALLED
         document.latest_message_id = message.id
         audit(
-            session, at=now, actor=agency, action="document.recall_requested",
-            subject=document.id, detail={"message_id": message.id, "asked": asked},
+            session,
+            at=now,
+            actor=agency,
+            action="document.recall_requested",
+            subject=document.id,
+            detail={"message_id": message.id, "asked": asked},
         )
         return self._result(message, document, asked, StatusCode.RECALL_REQUESTED)
 
@@ -481,6 +492,7 @@ class ExchangeService:
         message.document_ref = document.id
         message.bussiness_doc_type = int(BussinessDocType.UPDATE)
         session.add(message)
+        session.flush()  # rows below refer to the message
         notified: list[str] = []
         for code_, row in rows.items():
             if code_ in removed:
@@ -497,7 +509,10 @@ class ExchangeService:
                 continue
             session.add(
                 store.Recipient(
-                    document_id=document.id, recipient_code=code_, added_at=now, recalled=False,
+                    document_id=document.id,
+                    recipient_code=code_,
+                    added_at=now,
+                    recalled=False,
                     removed=False,
                 )
             )
@@ -512,7 +527,11 @@ class ExchangeService:
             document.due_date = parse_edxml_date(header.due_date)
         document.latest_message_id = message.id
         audit(
-            session, at=now, actor=agency, action="document.updated", subject=document.id,
+            session,
+            at=now,
+            actor=agency,
+            action="document.updated",
+            subject=document.id,
             detail={"message_id": message.id, "added": added, "removed": sorted(removed)},
         )
         return self._result(message, document, notified)
@@ -537,7 +556,9 @@ class ExchangeService:
         if not candidates and response_for.organ_id:
             candidates = store.document_by_edxml_id(session, edxml_id)
         if not candidates:
-            raise ExchangeError(code=ErrorCode.TARGET_DOCUMENT_UNKNOWN, detail={"document": edxml_id})
+            raise ExchangeError(
+                code=ErrorCode.TARGET_DOCUMENT_UNKNOWN, detail={"document": edxml_id}
+            )
         row: store.Recipient | None = None
         document = candidates[0]
         for candidate in candidates:
@@ -568,6 +589,7 @@ class ExchangeService:
         message.document_ref = document.id
         message.status_code = code
         session.add(message)
+        session.flush()  # rows below refer to the message
         session.add(
             store.StatusEvent(
                 document_id=document.id,
@@ -584,7 +606,11 @@ class ExchangeService:
         )
         self._deliver(session, message, document.sender_code, document.id, now)
         audit(
-            session, at=now, actor=agency, action="status.sent", subject=document.id,
+            session,
+            at=now,
+            actor=agency,
+            action="status.sent",
+            subject=document.id,
             detail={"message_id": message.id, "status": str(code)},
         )
         return self._result(message, document, [document.sender_code], str(code))
@@ -656,8 +682,12 @@ class ExchangeService:
                 if result is TransportState.DONE:
                     self._record_arrival(session, delivery, now)
                 audit(
-                    session, at=now, actor=agency, action=f"delivery.{result}",
-                    subject=str(delivery.id), detail={"reason": reason} if reason else {},
+                    session,
+                    at=now,
+                    actor=agency,
+                    action=f"delivery.{result}",
+                    subject=str(delivery.id),
+                    detail={"reason": reason} if reason else {},
                 )
             return {"delivery_id": delivery.id, "state": delivery.state}
 
@@ -687,7 +717,9 @@ class ExchangeService:
 
     # -- the sender's side -------------------------------------------------------------------
 
-    def statuses(self, agency: str, *, after: int = 0, limit: int = 100) -> tuple[list[dict[str, Any]], int | None]:
+    def statuses(
+        self, agency: str, *, after: int = 0, limit: int = 100
+    ) -> tuple[list[dict[str, Any]], int | None]:
         """Status events of documents sent by ``agency`` (not its own recall requests)."""
         with self.db.read() as session:
             events = store.status_events_for_sender(session, agency, after=after, limit=limit)
@@ -713,11 +745,13 @@ class ExchangeService:
                     raise ExchangeError(code=ErrorCode.DOCUMENT_NOT_FOUND)
             visible = {r.recipient_code for r in recipients}
             events = [
-                e for e in store.status_events_of(session, document.id)
+                e
+                for e in store.status_events_of(session, document.id)
                 if e.recipient_code in visible
             ]
             deliveries = [
-                (d, m) for d, m in store.deliveries_of(session, document.id)
+                (d, m)
+                for d, m in store.deliveries_of(session, document.id)
                 if d.recipient_code in visible or (is_sender and d.recipient_code == agency)
             ]
             attachments = store.attachments_of(session, document.id)

@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         description=(
             "National document exchange hub (Decision 28/2018/QĐ-TTg): send and receive edXML "
             "packages (QCVN 102:2016), statuses, recall/update/replace. Errors: "
-            "`{\"error\": {\"code\", \"message\", \"detail\"}}` with the codes of docs/errors.md."
+            '`{"error": {"code", "message", "detail"}}` with the codes of docs/errors.md.'
         ),
         lifespan=lifespan,
     )
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
         try:
             return JSONResponse(await run_in_threadpool(check))
-        except Exception as exc:  # noqa: BLE001 - any failure is "not ready"
+        except Exception as exc:
             return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
 
     @app.get("/metrics", tags=["operations"])

@@ -6,23 +6,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from lienthong.db import Database
-from lienthong.errors import ErrorCode, LienthongError
-from lienthong.exchange.model import TransportState
-from lienthong.web.container import Container
 from tests.support import (
     CAO_BANG,
     FINANCE,
     GOV_OFFICE,
     NGHE_AN,
-    counts,
     container_for,
+    counts,
     document_bytes,
     register,
     send,
     status_bytes,
 )
+
+from lienthong.db import Database
+from lienthong.errors import ErrorCode, LienthongError
+from lienthong.exchange.model import TransportState
+from lienthong.web.container import Container
 
 
 @pytest.fixture
@@ -76,9 +76,7 @@ def test_refuses_the_same_number_notation_and_year_under_another_document_id(
 ) -> None:
     send(hub, GOV_OFFICE, document_bytes(GOV_OFFICE, [NGHE_AN], number="08"))
     before = counts(hub)
-    other_id = document_bytes(
-        GOV_OFFICE, [NGHE_AN], number="8", document_id="a-guid-style-id-1234"
-    )
+    other_id = document_bytes(GOV_OFFICE, [NGHE_AN], number="8", document_id="a-guid-style-id-1234")
     with pytest.raises(LienthongError) as exc:
         send(hub, GOV_OFFICE, other_id)
     refused(exc, ErrorCode.DUPLICATE_DOCUMENT)
@@ -204,7 +202,10 @@ def test_a_refused_recall_leaves_the_document_active(hub: Container) -> None:
 def test_a_revoke_package_asks_every_recipient(hub: Container) -> None:
     sent = send(hub, GOV_OFFICE, document_bytes(GOV_OFFICE, [NGHE_AN]))
     revoke = document_bytes(
-        GOV_OFFICE, [NGHE_AN], bussiness_doc_type=1, target_document_id=sent.edxml_document_id,
+        GOV_OFFICE,
+        [NGHE_AN],
+        bussiness_doc_type=1,
+        target_document_id=sent.edxml_document_id,
         document_id=sent.edxml_document_id,
     )
     result = send(hub, GOV_OFFICE, revoke)
