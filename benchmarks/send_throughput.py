@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tests.e2e.conftest import prepare_hub
-from tests.support import CAO_BANG, FINANCE, GOV_OFFICE, NGHE_AN, document_bytes
 
 from benchmarks.common import drop_pg_database, fresh_pg_database, machine
+from tests.e2e.conftest import prepare_hub
+from tests.support import CAO_BANG, FINANCE, GOV_OFFICE, NGHE_AN, document_bytes
 
 RECIPIENTS = [NGHE_AN, CAO_BANG, FINANCE]
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.hub_process import HubProcess
-from tests.support import TEST_SECRET_KEY, register, settings_for
 
 from lienthong.config import Settings
 from lienthong.migrate import upgrade
 from lienthong.web.container import build_container
+from tests.hub_process import HubProcess
+from tests.support import TEST_SECRET_KEY, register, settings_for
 
 
 @dataclass

@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
-from tests.e2e.conftest import prepare_hub
-from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, document_bytes
 
 from lienthong.client.rest import HubClient, HubError
 from lienthong.exchange import store
+from tests.e2e.conftest import prepare_hub
+from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, document_bytes
 
 TOTAL = 2000
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
-from tests.e2e.conftest import PreparedHub, prepare_hub
-from tests.hub_process import HubProcess
-from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, document_bytes, status_bytes
 
 from lienthong.client.rest import HubClient, HubError
 from lienthong.edxml.model import Receiver
 from lienthong.exchange import store
+from tests.e2e.conftest import PreparedHub, prepare_hub
+from tests.hub_process import HubProcess
+from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, document_bytes, status_bytes
 
 SAMPLE_FROM, SAMPLE_TO = "000.00.00.A80", "28.22.H17"
 

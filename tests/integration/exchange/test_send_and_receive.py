@@ -6,6 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from lienthong.db import Database
+from lienthong.errors import ErrorCode, LienthongError
+from lienthong.exchange.model import TransportState
+from lienthong.web.container import Container
 from tests.support import (
     CAO_BANG,
     FINANCE,
@@ -18,11 +23,6 @@ from tests.support import (
     send,
     status_bytes,
 )
-
-from lienthong.db import Database
-from lienthong.errors import ErrorCode, LienthongError
-from lienthong.exchange.model import TransportState
-from lienthong.web.container import Container
 
 
 @pytest.fixture
