@@ -1,0 +1,1 @@
+"""The agency registry: identifiers (mã định danh), the hierarchy, validity and credentials."""
