@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -56,8 +55,7 @@ class S3BlobStore:
             answer = self.client.get_object(Bucket=self.bucket, Key=self._key(digest))
         except ClientError as exc:
             raise KeyError(digest) from exc
-        body = answer["Body"]
-        return cast(BinaryIO, io.BufferedReader(body._raw_stream))
+        return cast(BinaryIO, answer["Body"])  # botocore's StreamingBody: read(n), close()
 
     def exists(self, digest: str) -> bool:
         try:
