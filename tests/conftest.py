@@ -9,6 +9,7 @@ is a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from lienthong.db import Database
+from lienthong.migrate import upgrade
 from lienthong.schema import load_all
 
 PG_URL = os.environ.get(
@@ -69,9 +71,7 @@ def pg_database_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url)
-    load_all().create_all(engine)
-    engine.dispose()
+    upgrade(url)
     yield url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -85,13 +85,25 @@ def _truncate_all(db: Database) -> None:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once with Alembic; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def sqlite_copy(template: Path, tmp_path: Path) -> Database:
+    target = tmp_path / "test.db"
+    shutil.copyfile(template, target)
+    return Database.from_url(f"sqlite:///{target}", sqlite_synchronous="NORMAL", pool_size=2)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A real database, once on a SQLite file and once on PostgreSQL, emptied for each test."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        database = Database.from_url(url, sqlite_synchronous="NORMAL", pool_size=2)
-        load_all().create_all(database.engine)
+        database = sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
     else:
         url = request.getfixturevalue("pg_database_url")
         database = Database.from_url(url, pool_size=2)
@@ -101,9 +113,8 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    database = Database.from_url(f"sqlite:///{tmp_path / 'test.db'}", pool_size=2)
-    load_all().create_all(database.engine)
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    database = sqlite_copy(sqlite_template, tmp_path)
     yield database
     database.dispose()
 
