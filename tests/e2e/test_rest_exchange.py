@@ -94,7 +94,10 @@ def test_an_update_adds_a_recipient_over_http(hub: HubProcess, prepared: Prepare
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        (b"<edXML", "PACKAGE_MALFORMED"),
+        (
+            b'<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016"><a></b></edXML>',
+            "PACKAGE_MALFORMED",
+        ),
         (
             b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
             b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
