@@ -1,0 +1,1 @@
+"""Clients of the hub: the REST API (:mod:`lienthong.client.rest`) and the axis protocol."""
