@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from benchmarks.common import drop_pg_database, fresh_pg_database, machine
+from lienthong.logs import configure_logging
 from tests.e2e.conftest import prepare_hub
 from tests.support import CAO_BANG, FINANCE, GOV_OFFICE, NGHE_AN, document_bytes
 
@@ -148,6 +149,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    configure_logging("WARNING", json=True)
     result = run(args.db, args.count, args.size, args.concurrency, args.workers)
     result["machine"] = machine()
     print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Coroutine, Iterator
+from functools import partial
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -56,7 +57,7 @@ from lienthong.exchange.axis_model import (
     status_description,
     transport_word,
 )
-from lienthong.exchange.axis_upload import declared_kind, spool_upload
+from lienthong.exchange.axis_upload import spool_upload
 from lienthong.exchange.errors import ExchangeError
 from lienthong.exchange.model import MessageKind
 from lienthong.logs import get_logger
@@ -165,15 +166,14 @@ async def send_edoc(request: Request, caller: Sender) -> JSONResponse:
             declared_hash=caller.get("hash-file") or "",
             limit=limit,
         )
-        found = await run_in_threadpool(declared_kind, staged.path)
-        if found is not None and found is not kind:
-            raise ExchangeError(
-                f"messagetype is {kind} but the package is a {found} package.",
-                code=ErrorCode.PACKAGE_KIND_MISMATCH,
-                detail={"messagetype": str(kind), "package": str(found)},
-            )
         result = await run_in_threadpool(
-            container.exchange.receive_package, caller.agency, staged, staging
+            partial(
+                container.exchange.receive_package,
+                caller.agency,
+                staged,
+                staging,
+                expected_kind=kind,
+            )
         )
     metrics.PACKAGES_ACCEPTED.labels(kind=result.kind).inc()
     return _ok(DocId=result.message_id)

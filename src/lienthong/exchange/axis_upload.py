@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
-from lxml import etree
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -29,9 +27,8 @@ from lienthong.blobs.staging import StagedFile, StagingArea
 from lienthong.errors import ErrorCode
 from lienthong.exchange.axis_auth import hash_file_matches
 from lienthong.exchange.errors import ExchangeError
-from lienthong.exchange.model import MessageKind
 
-__all__ = ["declared_kind", "spool_upload"]
+__all__ = ["spool_upload"]
 
 _CRLF = b"\r\n"
 _FILE_PART = b"file_doc"
@@ -167,40 +164,3 @@ async def _read_multipart(chunks: AsyncIterator[bytes], part: _FilePart) -> None
             "The multipart body has no file part (expected the part 'file_doc').",
             code=ErrorCode.REQUEST_INVALID,
         )
-
-
-def declared_kind(path: Path) -> MessageKind | None:
-    """What the package at ``path`` is, read from its header only: ``STATUS`` when
-    ``MessageHeader`` has a ``StatusCode`` (as the parser decides), else ``EDOC``.
-
-    ``None`` when this quick look cannot tell (unreadable, or a DOCTYPE the parser will
-    refuse): the full parse then gives the reason.
-    """
-    with open(path, "rb") as fh:
-        head = fh.read(64 * 1024)
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        return None
-    try:
-        for _event, element in etree.iterparse(
-            str(path),
-            events=("end",),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        ):
-            name = etree.QName(element).localname
-            parent = element.getparent()
-            if (
-                name == "StatusCode"
-                and parent is not None
-                and etree.QName(parent).localname == "MessageHeader"
-            ):
-                return MessageKind.STATUS
-            if name == "edXMLHeader":
-                return MessageKind.EDOC
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-    return None

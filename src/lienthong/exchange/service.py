@@ -9,10 +9,11 @@ behind; a crash between the blob write and the commit leaves at most an unrefere
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, BinaryIO
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -91,6 +92,23 @@ class _StagingSink:
         return staged
 
 
+class PackageVerifier(Protocol):
+    """Checks a parsed package before anything is stored (the trust policy plugs in here).
+
+    Returns a JSON-able validation report stored with the message (``None``: nothing to
+    store), or raises a :class:`~lienthong.errors.LienthongError` to refuse the package.
+    ``path`` is the staged package file; ``attachments`` the staged decoded attachments.
+    """
+
+    def __call__(
+        self,
+        agency: str,
+        package: DocumentPackage | StatusPackage,
+        path: Path,
+        attachments: Mapping[str, Path],
+    ) -> dict[str, Any] | None: ...
+
+
 def _new_id() -> str:
     return uuid.uuid4().hex
 
@@ -113,12 +131,14 @@ class ExchangeService:
         clock: Clock,
         limits: Limits,
         on_commit: Callable[[SendResult], None] | None = None,
+        verifier: PackageVerifier | None = None,
     ) -> None:
         self.db = db
         self.blobs = blobs
         self.clock = clock
         self.limits = limits
         self.on_commit = on_commit
+        self.verifier = verifier
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -129,8 +149,12 @@ class ExchangeService:
         staging: StagingArea,
         *,
         idempotency_key: str | None = None,
+        expected_kind: MessageKind | None = None,
     ) -> SendResult:
         """Accept a package sent by ``agency`` (already authenticated) and staged on disk.
+
+        ``expected_kind`` (the axis protocol's ``messagetype``) refuses a package of the other
+        kind with PACKAGE_KIND_MISMATCH.
 
         Raises :class:`~lienthong.errors.LienthongError` subclasses for every refusal; nothing
         is stored then. An exact retry (same bytes, same idempotency key) returns the original
@@ -146,6 +170,20 @@ class ExchangeService:
                 code=ErrorCode.SENDER_MISMATCH,
                 detail={"from": package.sender, "authenticated": agency},
             )
+        kind = MessageKind.STATUS if isinstance(package, StatusPackage) else MessageKind.EDOC
+        if expected_kind is not None and kind is not expected_kind:
+            raise ExchangeError(
+                code=ErrorCode.PACKAGE_KIND_MISMATCH,
+                detail={"messagetype": str(expected_kind), "package": str(kind)},
+            )
+        report = None
+        if self.verifier is not None:
+            report = self.verifier(
+                agency,
+                package,
+                staged.path,
+                {cid: f.path for cid, f in sink.files.items()},
+            )
         for attempt in range(2):
             try:
                 with self.db.unit_of_work() as session:
@@ -155,6 +193,7 @@ class ExchangeService:
                             return self._replay(earlier, digest)
                     plan = self._plan(session, agency, package, staged, digest, sink)
                     message = plan.message
+                    message.validation = report
                     message.idempotency_key = idempotency_key
                     message.answer = plan.result.as_dict()
                     session.flush()
@@ -755,8 +794,10 @@ class ExchangeService:
                 if d.recipient_code in visible or (is_sender and d.recipient_code == agency)
             ]
             attachments = store.attachments_of(session, document.id)
+            origin = session.get(store.Message, document.origin_message_id)
             return {
                 **_document_summary(document),
+                "validation": origin.validation if origin else None,
                 "recipients": [_recipient_item(r) for r in recipients],
                 "attachments": [
                     {

@@ -44,6 +44,7 @@ class Message(Base):
     status_code: Mapped[str | None] = mapped_column(String(2))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    validation: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # trust report, if any
     answer: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
