@@ -40,7 +40,7 @@ def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
         bucket=f"lt-{tmp_path.name.lower().replace('_', '-')[:40]}",
         endpoint_url=endpoint,
         access_key="test",
-        secret_key="test",  # noqa: S106 - the local test server's fixed credentials
+        secret_key="test",
     )
 
 
