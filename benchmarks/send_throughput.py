@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import tempfile
 import time
@@ -29,10 +30,14 @@ RECIPIENTS = [NGHE_AN, CAO_BANG, FINANCE]
 
 
 def build_packages(count: int, size: int, offset: int) -> list[bytes]:
-    payload = bytes(range(256)) * (size // 256 // 4 * 3)  # base64 grows by 4/3: ~size on wire
+    # Incompressible content (the SDK zips attachments), base64 grows by 4/3: ~size on the wire.
+    rng = random.Random(offset)
     return [
         document_bytes(
-            GOV_OFFICE, RECIPIENTS, number=str(offset + i + 1), attachments={"vb.pdf": payload}
+            GOV_OFFICE,
+            RECIPIENTS,
+            number=str(offset + i + 1),
+            attachments={"vb.pdf": rng.randbytes(size * 3 // 4 - 1200)},
         )
         for i in range(count)
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lienthong.agencies.errors import AgencyError
@@ -143,7 +145,7 @@ class CredentialRow(Base):
 # --- agencies -----------------------------------------------------------------------------
 
 
-def _to_agency(row: AgencyRow) -> Agency:
+def _to_agency(row: AgencyRow | Row[Any]) -> Agency:
     return Agency(
         code=row.code,
         name=row.name,
@@ -185,7 +187,9 @@ def agencies_by_codes(session: Session, codes: Iterable[str]) -> dict[str, Agenc
     found: dict[str, Agency] = {}
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
-        for row in session.scalars(select(AgencyRow).where(AgencyRow.code.in_(chunk))):
+        # Plain rows, not ORM objects: this runs on every send (the hub's hot path).
+        table = AgencyRow.__table__
+        for row in session.execute(select(table).where(table.c.code.in_(chunk))):
             found[row.code] = _to_agency(row)
     return found
 

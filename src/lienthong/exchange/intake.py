@@ -1,0 +1,737 @@
+"""Intake: accepting a package (document, revoke / update / replace, or status).
+
+The order of work is what makes "nothing acknowledged is ever lost, nothing refused is ever
+stored" hold (Decision 28/2018/QĐ-TTg Art. 8; Decree 30/2020/NĐ-CP Art. 21):
+
+1. the body is parsed from its staged file, the sender and the trust policy are checked;
+2. every rule is checked in a *read* transaction (a dry run of step 4, writing nothing);
+3. the package and attachment blobs are written to the blob store (durable, fsynced) — outside
+   any database lock, so writers hold the lock only for their inserts;
+4. in ONE write transaction the rules are checked again against what is now committed, and the
+   rows are inserted (Core bulk inserts; the success answer is stored with the message for an
+   idempotent replay); only after the COMMIT is the answer returned.
+
+A refusal at step 2 leaves nothing behind. A refusal at step 4 can only follow a concurrent
+commit between 2 and 4 (the same document sent twice at once): the blob it wrote is then either
+the very blob the winner references, or an unreferenced blob that garbage collection removes.
+A crash before the commit leaves at most such an unreferenced blob, never a row without its blob.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lienthong.agencies import store as agency_store
+from lienthong.audit.store import AuditEvent
+from lienthong.blobs import BlobStore
+from lienthong.blobs.staging import StagedFile, StagingArea
+from lienthong.clock import VN_TZ, Clock
+from lienthong.db import Database
+from lienthong.edxml import parse_package
+from lienthong.edxml.model import (
+    BussinessDocType,
+    DocumentPackage,
+    Limits,
+    ReceiverType,
+    StatusCode,
+    StatusPackage,
+    make_document_id,
+    parse_edxml_date,
+    promulgation_year,
+)
+from lienthong.errors import ErrorCode
+from lienthong.exchange import model, store
+from lienthong.exchange.errors import ExchangeError
+from lienthong.exchange.model import (
+    DocumentState,
+    MessageKind,
+    PendingRequest,
+    RecipientView,
+    Refusal,
+    TransportState,
+)
+
+
+@dataclass
+class SendResult:
+    """The answer to an accepted package (also replayed for an idempotent retry)."""
+
+    message_id: str
+    kind: str
+    document_id: str | None
+    edxml_document_id: str | None
+    recipients: list[str]
+    package_digest: str
+    package_size: int
+    received_at: str
+    status_code: str | None = None
+    replay: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "kind": self.kind,
+            "document_id": self.document_id,
+            "edxml_document_id": self.edxml_document_id,
+            "recipients": self.recipients,
+            "package_sha256": self.package_digest,
+            "package_size": self.package_size,
+            "received_at": self.received_at,
+            "status_code": self.status_code,
+            **self.extra,
+        }
+
+    @classmethod
+    def from_answer(cls, answer: Mapping[str, Any], *, replay: bool) -> SendResult:
+        return cls(
+            message_id=answer["message_id"],
+            kind=answer["kind"],
+            document_id=answer["document_id"],
+            edxml_document_id=answer["edxml_document_id"],
+            recipients=list(answer["recipients"]),
+            package_digest=answer["package_sha256"],
+            package_size=answer["package_size"],
+            received_at=answer["received_at"],
+            status_code=answer.get("status_code"),
+            replay=replay,
+        )
+
+
+class PackageVerifier(Protocol):
+    """Checks a parsed package before anything is stored (the trust policy plugs in here).
+
+    Returns a JSON-able validation report stored with the message (``None``: nothing to
+    store), or raises a :class:`~lienthong.errors.LienthongError` to refuse the package.
+    ``path`` is the staged package file; ``attachments`` the staged decoded attachments.
+    """
+
+    def __call__(
+        self,
+        agency: str,
+        package: DocumentPackage | StatusPackage,
+        path: Path,
+        attachments: Mapping[str, Path],
+    ) -> dict[str, Any] | None: ...
+
+
+class StagingSink:
+    """Receives decoded attachments from the parser into staged files."""
+
+    def __init__(self, staging: StagingArea) -> None:
+        self.staging = staging
+        self.files: dict[str, StagedFile] = {}
+
+    def open_attachment(self, content_id: str) -> StagedFile:
+        staged = self.staging.new_file(".att")
+        self.files[content_id] = staged
+        return staged
+
+
+@dataclass
+class _Incoming:
+    """One package on its way in: what was read, and the rows it will write."""
+
+    agency: str
+    package: DocumentPackage | StatusPackage
+    digest: str
+    size: int
+    now: datetime
+    report: dict[str, Any] | None
+    message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def add(self, table: str, **values: Any) -> None:
+        self.rows.setdefault(table, []).append(values)
+
+
+# Insert order follows the foreign keys.
+_TABLES: tuple[tuple[str, Table], ...] = tuple(
+    (mapped.__tablename__, cast(Table, mapped.__table__))
+    for mapped in (
+        store.Document,
+        store.Message,
+        store.Attachment,
+        store.Recipient,
+        store.Delivery,
+        store.StatusEvent,
+        AuditEvent,
+    )
+)
+
+
+class Intake:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        blobs: BlobStore,
+        clock: Clock,
+        limits: Limits,
+        verifier: PackageVerifier | None = None,
+        on_commit: Callable[[SendResult], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.clock = clock
+        self.limits = limits
+        self.verifier = verifier
+        self.on_commit = on_commit
+        # SQLite has one writer at a time: queue this process's writers here rather than in
+        # SQLite's sleeping busy handler (other processes still queue there).
+        self._write_lock = threading.Lock() if db.is_sqlite else None
+
+    def receive(
+        self,
+        agency: str,
+        staged: StagedFile,
+        staging: StagingArea,
+        *,
+        idempotency_key: str | None = None,
+        expected_kind: MessageKind | None = None,
+    ) -> SendResult:
+        digest = staged.close()
+        sink = StagingSink(staging)
+        with staged.open() as fh:
+            package = parse_package(fh, sink=sink, limits=self.limits)
+        if package.sender != agency:
+            raise ExchangeError(
+                f"From/OrganId is {package.sender!r} but the caller is {agency!r}.",
+                code=ErrorCode.SENDER_MISMATCH,
+                detail={"from": package.sender, "authenticated": agency},
+            )
+        kind = MessageKind.STATUS if isinstance(package, StatusPackage) else MessageKind.EDOC
+        if expected_kind is not None and kind is not expected_kind:
+            raise ExchangeError(
+                code=ErrorCode.PACKAGE_KIND_MISMATCH,
+                detail={"messagetype": str(expected_kind), "package": str(kind)},
+            )
+        report = None
+        if self.verifier is not None:
+            attachments = {cid: f.path for cid, f in sink.files.items()}
+            report = self.verifier(agency, package, staged.path, attachments)
+        now = self.clock.now()
+
+        def incoming() -> _Incoming:
+            return _Incoming(agency, package, digest, staged.size, now, report)
+
+        # 2. Dry run: every rule, nothing written.
+        with self.db.read() as session:
+            if idempotency_key:
+                earlier = store.message_by_idempotency_key(session, agency, idempotency_key)
+                if earlier is not None:
+                    return _replay(earlier, digest)
+            self._decide(session, incoming(), write=False)
+        # 3. Blobs, durable before any row refers to them.
+        for blob in (staged, *sink.files.values()):
+            blob.promote(self.blobs)
+        # 4. The write transaction. The first attempt trusts the dry run for what the database
+        # constraints enforce anyway (duplicates, idempotency keys); if a constraint fires, the
+        # second attempt checks everything again to answer with the right refusal or replay.
+        for attempt in range(2):
+            try:
+                result = self._write(incoming(), idempotency_key, recheck=attempt > 0)
+            except IntegrityError:
+                # A concurrent request committed the same document or key first: decide
+                # again against what is now committed (a replay, or a duplicate refusal).
+                if attempt == 1:
+                    raise
+                continue
+            if self.on_commit is not None and not result.replay:
+                self.on_commit(result)
+            return result
+        raise AssertionError("unreachable")
+
+    def _write(self, item: _Incoming, idempotency_key: str | None, *, recheck: bool) -> SendResult:
+        if self._write_lock is not None:
+            with self._write_lock:
+                return self._write_locked(item, idempotency_key, recheck)
+        return self._write_locked(item, idempotency_key, recheck)
+
+    def _write_locked(
+        self, item: _Incoming, idempotency_key: str | None, recheck: bool
+    ) -> SendResult:
+        with self.db.unit_of_work() as session:
+            if idempotency_key and recheck:
+                earlier = store.message_by_idempotency_key(session, item.agency, idempotency_key)
+                if earlier is not None:
+                    return _replay(earlier, item.digest)
+            result = self._decide(session, item, write=True, recheck=recheck)
+            assert result is not None
+            message = item.rows["messages"][0]
+            message["idempotency_key"] = idempotency_key
+            message["answer"] = result.as_dict()
+            session.flush()  # ORM changes (states of existing rows) before the inserts
+            for table, mapped in _TABLES:  # Core inserts: no ORM bookkeeping on the hot path
+                rows = item.rows.get(table)
+                if rows:
+                    session.execute(insert(mapped), rows)
+        return result
+
+    # -- the rules --------------------------------------------------------------------------
+
+    def _decide(
+        self, session: Session, item: _Incoming, *, write: bool, recheck: bool = True
+    ) -> SendResult | None:
+        """Check the rules; with ``write``, also collect the rows to insert.
+
+        ``recheck=False`` (a first write right after a successful dry run) skips the checks a
+        database constraint enforces anyway for a new document.
+        """
+        package = item.package
+        if isinstance(package, StatusPackage):
+            return self._status(session, item, package, write)
+        kind = package.bussiness_doc_type
+        if kind in (BussinessDocType.NEW, BussinessDocType.REPLACE):
+            return self._new(session, item, package, write, recheck)
+        if kind is BussinessDocType.REVOKE:
+            target = _own_document(session, item.agency, package.target_document_id)
+            return self._recall(session, item, target, None, write)
+        return self._update(session, item, package, write)
+
+    def _message(
+        self,
+        item: _Incoming,
+        document_id: str,
+        *,
+        bussiness_doc_type: int | None = None,
+        status_code: str | None = None,
+    ) -> None:
+        item.add(
+            "messages",
+            id=item.message_id,
+            kind=MessageKind.STATUS
+            if isinstance(item.package, StatusPackage)
+            else MessageKind.EDOC,
+            sender_code=item.agency,
+            package_digest=item.digest,
+            package_size=item.size,
+            document_ref=document_id,
+            bussiness_doc_type=bussiness_doc_type,
+            status_code=status_code,
+            signed=item.package.signed,
+            validation=item.report,
+            created_at=item.now,
+        )
+
+    def _deliver(self, item: _Incoming, recipient: str, document_id: str) -> None:
+        item.add(
+            "deliveries",
+            message_id=item.message_id,
+            recipient_code=recipient,
+            document_id=document_id,
+            kind=item.rows["messages"][0]["kind"],
+            state=TransportState.PENDING,
+            created_at=item.now,
+        )
+
+    def _audit(self, item: _Incoming, action: str, subject: str, **detail: Any) -> None:
+        item.add(
+            "audit_events",
+            at=item.now,
+            actor=item.agency,
+            action=action,
+            subject=subject,
+            detail={"message_id": item.message_id, **detail},
+        )
+
+    def _attachments(self, item: _Incoming, package: DocumentPackage, document_id: str) -> None:
+        for att in package.attachments:
+            item.add(
+                "attachments",
+                message_id=item.message_id,
+                document_id=document_id,
+                content_id=att.content_id,
+                name=att.attachment_name,
+                description=att.description,
+                content_type=att.content_type,
+                size=att.size,
+                digest=att.sha256,
+            )
+
+    def _result(
+        self,
+        item: _Incoming,
+        document_id: str,
+        edxml_id: str,
+        recipients: list[str],
+        status_code: str | None = None,
+    ) -> SendResult:
+        message = item.rows["messages"][0]
+        return SendResult(
+            message_id=item.message_id,
+            kind=message["kind"],
+            document_id=document_id,
+            edxml_document_id=edxml_id,
+            recipients=recipients,
+            package_digest=item.digest,
+            package_size=item.size,
+            received_at=item.now.isoformat(),
+            status_code=status_code,
+        )
+
+    def _new(
+        self,
+        session: Session,
+        item: _Incoming,
+        package: DocumentPackage,
+        write: bool,
+        recheck: bool = True,
+    ) -> SendResult | None:
+        header = package.header
+        code = header.code
+        if code is None or not code.code_number or not code.code_notation:
+            raise ExchangeError(code=ErrorCode.PACKAGE_FIELD_MISSING, detail={"field": "Code"})
+        today = _local_date(item.now)
+        promulgated = parse_edxml_date(
+            header.promulgation_info.promulgation_date if header.promulgation_info else None
+        )
+        edxml_id = header.document_id or make_document_id(
+            item.agency, promulgated or today, code.code_number, code.code_notation
+        )
+        recipients = list(package.recipients)
+        year = promulgation_year(header)
+        number_key = model.normalise_number(code.code_number)
+        notation_key = model.normalise_notation(code.code_notation)
+        duplicate = None
+        if recheck:
+            agency_store.check_recipients(session, recipients, today)
+            duplicate = store.find_duplicate(
+                session,
+                sender=item.agency,
+                edxml_document_id=edxml_id,
+                number_key=number_key,
+                notation_key=notation_key,
+                year=year,
+            )
+        if duplicate is not None:
+            raise ExchangeError(
+                f"Already sent as document {duplicate.id} ({duplicate.code_number}/"
+                f"{duplicate.code_notation}, DocumentId {duplicate.edxml_document_id}).",
+                code=ErrorCode.DUPLICATE_DOCUMENT,
+                detail={
+                    "original_document_id": duplicate.id,
+                    "original_message_id": duplicate.origin_message_id,
+                    "edxml_document_id": duplicate.edxml_document_id,
+                    "received_at": duplicate.created_at.isoformat(),
+                },
+            )
+        replaced: list[store.Document] = []
+        if package.bussiness_doc_type is BussinessDocType.REPLACE:
+            bussiness = package.bussiness
+            targets = [r.document_id for r in bussiness.replacements] if bussiness else []
+            if not targets and bussiness is not None and bussiness.document_id:
+                targets = [bussiness.document_id]
+            if not targets:
+                raise ExchangeError(
+                    code=ErrorCode.PACKAGE_FIELD_MISSING,
+                    detail={"field": "Bussiness/ReplacementInfoList"},
+                )
+            replaced = [_own_document(session, item.agency, t) for t in targets]
+        if not write:
+            return None
+        document_id = uuid.uuid4().hex
+        other = header.other_info
+        item.add(
+            "documents",
+            id=document_id,
+            sender_code=item.agency,
+            edxml_document_id=edxml_id,
+            code_number=code.code_number,
+            code_notation=code.code_notation,
+            number_key=number_key,
+            notation_key=notation_key,
+            year=year,
+            subject=header.subject,
+            type_name=header.document_type.type_name if header.document_type else None,
+            priority=_int_or_zero(other.priority if other else None),
+            promulgation_date=promulgated,
+            due_date=parse_edxml_date(header.due_date),
+            signer_name=header.signer_info.full_name if header.signer_info else None,
+            state=DocumentState.ACTIVE,
+            origin_message_id=item.message_id,
+            latest_message_id=item.message_id,
+            replaced_by=None,
+            signed=package.signed,
+            attachment_count=len(package.attachments),
+            created_at=item.now,
+        )
+        self._message(item, document_id, bussiness_doc_type=int(package.bussiness_doc_type))
+        for old in replaced:
+            old.state = DocumentState.REPLACED
+            old.replaced_by = document_id
+        self._attachments(item, package, document_id)
+        for recipient in recipients:
+            item.add(
+                "document_recipients",
+                document_id=document_id,
+                recipient_code=recipient,
+                status=None,
+                status_at=None,
+                pending=None,
+                recalled=False,
+                removed=False,
+                added_at=item.now,
+            )
+            self._deliver(item, recipient, document_id)
+        self._audit(
+            item,
+            "document.sent",
+            document_id,
+            edxml_document_id=edxml_id,
+            recipients=recipients,
+            sha256=item.digest,
+            bussiness_doc_type=int(package.bussiness_doc_type),
+            replaces=[d.id for d in replaced],
+        )
+        return self._result(item, document_id, edxml_id, recipients)
+
+    def _recall(
+        self,
+        session: Session,
+        item: _Incoming,
+        document: store.Document,
+        reason: str | None,
+        write: bool,
+    ) -> SendResult | None:
+        """A recall (BussinessDocType 1, or status 13 from the sender): ask every holder."""
+        if document.state in (DocumentState.RECALLED, DocumentState.REPLACED):
+            raise ExchangeError(code=ErrorCode.DOCUMENT_RECALLED, detail={"document": document.id})
+        if not write:
+            return None
+        status = StatusCode.RECALL_REQUESTED
+        is_status = isinstance(item.package, StatusPackage)
+        self._message(
+            item,
+            document.id,
+            bussiness_doc_type=int(BussinessDocType.REVOKE),
+            status_code=status if is_status else None,
+        )
+        asked: list[str] = []
+        for row in store.recipients_of(session, document.id):
+            if not model.may_receive_request(_view(row)):
+                continue
+            row.pending = PendingRequest.RECALL
+            asked.append(row.recipient_code)
+            self._deliver(item, row.recipient_code, document.id)
+            item.add(
+                "status_events",
+                document_id=document.id,
+                sender_code=document.sender_code,
+                recipient_code=row.recipient_code,
+                status_code=status,
+                description=reason,
+                staff={},
+                edxml_timestamp=None,
+                message_id=item.message_id,
+                source="sender",
+                created_at=item.now,
+            )
+        document.state = DocumentState.RECALL_REQUESTED if asked else DocumentState.RECALLED
+        document.latest_message_id = item.message_id
+        self._audit(item, "document.recall_requested", document.id, asked=asked)
+        return self._result(item, document.id, document.edxml_document_id, asked, status)
+
+    def _update(
+        self, session: Session, item: _Incoming, package: DocumentPackage, write: bool
+    ) -> SendResult | None:
+        document = _own_document(session, item.agency, package.target_document_id)
+        if document.state in (DocumentState.RECALLED, DocumentState.REPLACED):
+            raise ExchangeError(code=ErrorCode.DOCUMENT_RECALLED, detail={"document": document.id})
+        info = package.bussiness.document_info if package.bussiness else None
+        receivers = info.receivers if info else ()
+        added = [r.organ_id for r in receivers if r.receiver_type == ReceiverType.ADDED]
+        removed = {r.organ_id for r in receivers if r.receiver_type == ReceiverType.REMOVED}
+        if added:
+            agency_store.check_recipients(session, added, _local_date(item.now))
+        rows = {r.recipient_code: r for r in store.recipients_of(session, document.id)}
+        unknown_removed = sorted(removed - set(rows))
+        if unknown_removed:
+            raise ExchangeError(
+                code=ErrorCode.NOT_A_RECIPIENT, detail={"recipients": unknown_removed}
+            )
+        if not write:
+            return None
+        self._message(item, document.id, bussiness_doc_type=int(BussinessDocType.UPDATE))
+        notified: list[str] = []
+        for code_, row in rows.items():
+            if code_ in removed:
+                row.removed = True
+                row.pending = None
+            elif not model.may_receive_request(_view(row)):
+                continue
+            elif code_ not in added:
+                row.pending = PendingRequest.UPDATE
+            notified.append(code_)
+        for code_ in added:
+            if code_ in rows:
+                rows[code_].removed = False
+                continue
+            item.add(
+                "document_recipients",
+                document_id=document.id,
+                recipient_code=code_,
+                status=None,
+                status_at=None,
+                pending=None,
+                recalled=False,
+                removed=False,
+                added_at=item.now,
+            )
+            notified.append(code_)
+        for code_ in notified:
+            self._deliver(item, code_, document.id)
+        self._attachments(item, package, document.id)
+        header = package.header
+        if header.subject:
+            document.subject = header.subject
+        if header.due_date:
+            document.due_date = parse_edxml_date(header.due_date)
+        document.latest_message_id = item.message_id
+        self._audit(item, "document.updated", document.id, added=added, removed=sorted(removed))
+        return self._result(item, document.id, document.edxml_document_id, notified)
+
+    def _status(
+        self, session: Session, item: _Incoming, package: StatusPackage, write: bool
+    ) -> SendResult | None:
+        code = StatusCode(package.status_code)
+        response_for = package.response_for
+        edxml_id = response_for.document_id or ""
+        if code is StatusCode.RECALL_REQUESTED:
+            document = _own_document(session, item.agency, edxml_id)
+            return self._recall(session, item, document, package.description, write)
+        candidates = store.document_by_edxml_id(session, edxml_id, sender=response_for.organ_id)
+        if not candidates and response_for.organ_id:
+            candidates = store.document_by_edxml_id(session, edxml_id)
+        if not candidates:
+            raise ExchangeError(
+                code=ErrorCode.TARGET_DOCUMENT_UNKNOWN, detail={"document": edxml_id}
+            )
+        row: store.Recipient | None = None
+        document = candidates[0]
+        for candidate in candidates:
+            row = store.recipient_row(session, candidate.id, item.agency)
+            if row is not None:
+                document = candidate
+                break
+        if row is None:
+            raise ExchangeError(
+                f"{item.agency} is not a recipient of {edxml_id}.",
+                code=ErrorCode.NOT_A_RECIPIENT,
+                detail={"document": edxml_id},
+            )
+        outcome = model.apply_status(_view(row), code, package.description)
+        if isinstance(outcome, Refusal):
+            raise ExchangeError(
+                outcome.message,
+                code=outcome.code,
+                detail={"current": row.status, "requested": str(code), "pending": row.pending},
+            )
+        if not write:
+            return None
+        if code not in (StatusCode.RECALL_AGREED, StatusCode.RECALL_REFUSED):
+            row.status = code
+            row.status_at = item.now
+        row.pending = outcome.pending
+        row.recalled = outcome.recalled
+        if outcome.answered is PendingRequest.RECALL:
+            _settle_recall(session, document)
+        self._message(item, document.id, status_code=str(code))
+        item.add(
+            "status_events",
+            document_id=document.id,
+            sender_code=document.sender_code,
+            recipient_code=item.agency,
+            status_code=code,
+            description=package.description,
+            staff=_staff(package),
+            edxml_timestamp=package.timestamp,
+            message_id=item.message_id,
+            source="recipient",
+            created_at=item.now,
+        )
+        self._deliver(item, document.sender_code, document.id)
+        self._audit(item, "status.sent", document.id, status=str(code))
+        return self._result(
+            item, document.id, document.edxml_document_id, [document.sender_code], str(code)
+        )
+
+
+def _replay(earlier: store.Message, digest: str) -> SendResult:
+    if earlier.package_digest != digest:
+        raise ExchangeError(
+            code=ErrorCode.IDEMPOTENCY_KEY_REUSED, detail={"message_id": earlier.id}
+        )
+    return SendResult.from_answer(earlier.answer, replay=True)
+
+
+def _own_document(session: Session, agency: str, edxml_id: str | None) -> store.Document:
+    if not edxml_id:
+        raise ExchangeError(
+            code=ErrorCode.PACKAGE_FIELD_MISSING, detail={"field": "Bussiness/DocumentId"}
+        )
+    mine = store.document_by_edxml_id(session, edxml_id, sender=agency)
+    if mine:
+        return mine[0]
+    if store.document_by_edxml_id(session, edxml_id):
+        raise ExchangeError(code=ErrorCode.NOT_YOUR_DOCUMENT, detail={"document": edxml_id})
+    raise ExchangeError(code=ErrorCode.TARGET_DOCUMENT_UNKNOWN, detail={"document": edxml_id})
+
+
+def _settle_recall(session: Session, document: store.Document) -> None:
+    """After an answer to a recall: the document is recalled once every holder agreed."""
+    session.flush()
+    rows = store.recipients_of(session, document.id)
+    if any(r.pending == PendingRequest.RECALL for r in rows):
+        return
+    holders = [r for r in rows if not r.removed and r.status != StatusCode.RETURNED]
+    document.state = (
+        DocumentState.RECALLED if all(r.recalled for r in holders) else DocumentState.ACTIVE
+    )
+
+
+def _local_date(now: datetime) -> date:
+    return now.astimezone(VN_TZ).date()
+
+
+def _int_or_zero(text: str | None) -> int:
+    try:
+        return int(text) if text else 0
+    except ValueError:
+        return 0
+
+
+def view_of(row: store.Recipient) -> RecipientView:
+    """What the transition rules need of a recipient row."""
+    return RecipientView(
+        status=StatusCode(row.status) if row.status else None,
+        pending=PendingRequest(row.pending) if row.pending else None,
+        recalled=row.recalled,
+        removed=row.removed,
+    )
+
+
+_view = view_of
+
+
+def _staff(package: StatusPackage) -> dict[str, Any]:
+    staff = package.staff_info
+    if staff is None:
+        return {}
+    values = {
+        "department": staff.department,
+        "staff": staff.staff,
+        "email": staff.email,
+        "mobile": staff.mobile,
+    }
+    return {k: v for k, v in values.items() if v}
