@@ -243,13 +243,12 @@ class ExchangeService:
             documents = store.sent_documents(
                 session, agency, before=before, after_id=after_id, limit=limit
             )
-            items = []
-            for document in documents:
-                item = _document_summary(document)
-                item["recipients"] = [
-                    _recipient_item(r) for r in store.recipients_of(session, document.id)
-                ]
-                items.append(item)
+            recipients = store.recipients_of_many(session, [d.id for d in documents])
+            items = [
+                _document_summary(d)
+                | {"recipients": [_recipient_item(r) for r in recipients[d.id]]}
+                for d in documents
+            ]
         next_cursor = None
         if len(documents) == limit:
             last = documents[-1]

@@ -209,6 +209,21 @@ def recipients_of(session: Session, document_id: str) -> list[Recipient]:
     )
 
 
+def recipients_of_many(session: Session, document_ids: Sequence[str]) -> dict[str, list[Recipient]]:
+    """The recipients of several documents in one query, by document id."""
+    found: dict[str, list[Recipient]] = {doc_id: [] for doc_id in document_ids}
+    if not document_ids:
+        return found
+    rows = session.scalars(
+        select(Recipient)
+        .where(Recipient.document_id.in_(list(document_ids)))
+        .order_by(Recipient.added_at, Recipient.recipient_code)
+    )
+    for row in rows:
+        found[row.document_id].append(row)
+    return found
+
+
 def recipient_row(session: Session, document_id: str, code: str) -> Recipient | None:
     return session.get(Recipient, (document_id, code))
 
