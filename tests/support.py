@@ -20,6 +20,8 @@ from lienthong.db import Database
 from lienthong.edxml import build_document, build_status, make_document, make_status
 from lienthong.exchange import store
 from lienthong.exchange.service import SendResult
+from lienthong.trust.pki import Credential
+from lienthong.trust.xmldsig import PackageSigner
 from lienthong.web.container import Container, build_container
 
 TEST_SECRET_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
@@ -32,6 +34,8 @@ FINANCE = "000.00.00.G12"
 
 
 def settings_for(url: str, data_dir: Path, **overrides: Any) -> Settings:
+    # Package signatures are off unless a test asks (the trust tests pass trust_policy=...).
+    overrides.setdefault("trust_policy", "off")
     return Settings(
         database_url=url,
         data_dir=data_dir,
@@ -85,6 +89,13 @@ def document_bytes(
     data = build_document(package, contents)
     assert isinstance(data, bytes)
     return data
+
+
+def signed_document_bytes(
+    credential: Credential, sender: str, recipients: list[str], **kw: Any
+) -> bytes:
+    """:func:`document_bytes`, signed (XML-DSig, enveloped, RSA-SHA256) with ``credential``."""
+    return PackageSigner(credential).sign(document_bytes(sender, recipients, **kw))
 
 
 def status_bytes(

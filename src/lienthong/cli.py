@@ -29,6 +29,10 @@ except ModuleNotFoundError:  # pragma: no cover - during bootstrap only
 else:
     app.add_typer(agencies_app, name="agencies")
 
+from lienthong.trust.cli import pki_app  # noqa: E402
+
+app.add_typer(pki_app, name="pki")
+
 
 def serve_app(settings: Settings, host: str, port: int, workers: int) -> None:
     """Run the hub under uvicorn (``workers`` processes share the database and blobs)."""
@@ -121,7 +125,13 @@ def demo_run(
 ) -> None:
     """Start the hub on SQLite with demo data (what ``make run`` does)."""
     settings = Settings()
+    if "LIENTHONG_TRUST_POLICY" not in os.environ:
+        # The demo's clients may send unsigned packages: report, do not refuse.
+        settings = settings.model_copy(update={"trust_policy": "warn"})
     credentials = seed(settings)
+    from lienthong.trust.cli import start_demo_responder
+
+    start_demo_responder(settings.resolved_pki_dir)  # makes the demo PKI when absent
     cred_path = Path(settings.data_dir) / "demo-credentials.json"
     console.print(f"[bold green]lienthong hub: http://{host}:{port}[/bold green]")
     console.print(f"API documentation: http://{host}:{port}/docs")

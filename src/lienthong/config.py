@@ -57,10 +57,50 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Log level")
     log_json: bool = Field(default=True, description="Log as JSON lines (false: console)")
     page_size_max: int = Field(default=500, description="Largest page of a cursor listing")
+    trust_policy: str = Field(
+        default="enforce",
+        description=(
+            "Package signatures (Decision 28/2018): 'enforce' refuses unsigned or invalid "
+            "packages, 'warn' only records the validation report, 'off' skips verification"
+        ),
+    )
+    pki_dir: Path | None = Field(
+        default=None,
+        description="Folder of the demo PKI (`lienthong pki init-demo`; default <data_dir>/pki)",
+    )
+    trusted_roots: Path | None = Field(
+        default=None,
+        description="PEM file of the trusted root CAs (default <pki_dir>/root.pem)",
+    )
+    revocation_grace_hours: int = Field(
+        default=24,
+        description="Responder unreachable: how old a cached OCSP/CRL answer may still be used",
+    )
+    revocation_refresh_seconds: int = Field(
+        default=600, description="How long an OCSP/CRL answer is used before asking again"
+    )
+    refuse_unknown_revocation: bool = Field(
+        default=False,
+        description="Under 'enforce', also refuse when the revocation status is unknown",
+    )
+    allow_sha1_legacy: bool = Field(
+        default=True,
+        description="Verify legacy RSA-SHA1 package signatures (reported with a warning)",
+    )
 
     @property
     def resolved_blob_dir(self) -> Path:
         return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
+
+    @property
+    def resolved_pki_dir(self) -> Path:
+        return self.pki_dir if self.pki_dir is not None else self.data_dir / "pki"
+
+    @property
+    def resolved_trusted_roots(self) -> Path:
+        if self.trusted_roots is not None:
+            return self.trusted_roots
+        return self.resolved_pki_dir / "root.pem"
 
     @property
     def staging_dir(self) -> Path:

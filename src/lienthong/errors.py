@@ -62,6 +62,8 @@ class ErrorCode(StrEnum):
     CERTIFICATE_EXPIRED = "CERTIFICATE_EXPIRED"
     CERTIFICATE_UNTRUSTED = "CERTIFICATE_UNTRUSTED"
     SIGNER_NOT_SENDER = "SIGNER_NOT_SENDER"
+    CERTIFICATE_USAGE_INVALID = "CERTIFICATE_USAGE_INVALID"
+    REVOCATION_UNKNOWN = "REVOCATION_UNKNOWN"
     DOCUMENT_SIGNATURE_MISSING = "DOCUMENT_SIGNATURE_MISSING"
     # Anything else
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
@@ -145,6 +147,14 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.SIGNER_NOT_SENDER: (
         422,
         "The signing certificate does not belong to the sending agency.",
+    ),
+    ErrorCode.CERTIFICATE_USAGE_INVALID: (
+        422,
+        "The signing certificate's key usage does not allow signing documents.",
+    ),
+    ErrorCode.REVOCATION_UNKNOWN: (
+        422,
+        "The signing certificate's revocation status is unknown and the policy requires it.",
     ),
     ErrorCode.DOCUMENT_SIGNATURE_MISSING: (
         422,

@@ -21,17 +21,25 @@ class PreparedHub:
     secrets: dict[str, str]
 
     def process(self, **kw: object) -> HubProcess:
+        # The hub process reads its trust policy from the environment (tests: off by default).
+        env = {"LIENTHONG_TRUST_POLICY": self.settings.trust_policy}
+        extra = kw.pop("env", None)
+        if isinstance(extra, dict):
+            env.update(extra)
         return HubProcess(
             data_dir=self.settings.data_dir,
             database_url=self.settings.database_url,
             secret_key=TEST_SECRET_KEY,
+            env=env,
             **kw,  # type: ignore[arg-type]
         )
 
 
-def prepare_hub(data_dir: Path, url: str, codes: list[str]) -> PreparedHub:
+def prepare_hub(
+    data_dir: Path, url: str, codes: list[str], *, trust_policy: str = "off"
+) -> PreparedHub:
     """Migrate the database and register ``codes`` with fresh credentials."""
-    settings = settings_for(url, data_dir)
+    settings = settings_for(url, data_dir, trust_policy=trust_policy)
     upgrade(url)
     container = build_container(settings)
     try:

@@ -304,6 +304,8 @@ class DemoPKI:
         ip_addresses: Sequence[str] = (),
         key: rsa.RSAPrivateKey | None = None,
         with_revocation_urls: bool = True,
+        ocsp_url: str | None = None,
+        crl_url: str | None = None,
     ) -> Credential:
         """An end-entity certificate (not written to disk). Tests use it for expired,
         not-yet-valid, wrong-key-usage certificates, or ones from another root (``issuer``)."""
@@ -347,7 +349,7 @@ class DemoPKI:
                     [
                         x509.AccessDescription(
                             AuthorityInformationAccessOID.OCSP,
-                            x509.UniformResourceIdentifier(self.ocsp_url),
+                            x509.UniformResourceIdentifier(ocsp_url or self.ocsp_url),
                         )
                     ]
                 ),
@@ -356,7 +358,10 @@ class DemoPKI:
                 x509.CRLDistributionPoints(
                     [
                         x509.DistributionPoint(
-                            [x509.UniformResourceIdentifier(self.crl_url)], None, None, None
+                            [x509.UniformResourceIdentifier(crl_url or self.crl_url)],
+                            None,
+                            None,
+                            None,
                         )
                     ]
                 ),

@@ -10,7 +10,7 @@ from lienthong.clock import Clock, SystemClock
 from lienthong.config import Settings
 from lienthong.db import Database
 from lienthong.edxml.model import Limits
-from lienthong.exchange.service import ExchangeService
+from lienthong.exchange.service import ExchangeService, PackageVerifier
 from lienthong.secrets import Sealer, load_or_create_key
 
 
@@ -50,7 +50,13 @@ def build_container(
     blobs = make_blob_store(settings)
     sealer = Sealer(load_or_create_key(settings))
     agencies = AgencyService(db, sealer, clock)
-    exchange = ExchangeService(db=db, blobs=blobs, clock=clock, limits=limits_from(settings))
+    exchange = ExchangeService(
+        db=db,
+        blobs=blobs,
+        clock=clock,
+        limits=limits_from(settings),
+        verifier=package_verifier(settings, clock, db),
+    )
     return Container(
         settings=settings,
         db=db,
@@ -60,3 +66,14 @@ def build_container(
         agencies=agencies,
         exchange=exchange,
     )
+
+
+def package_verifier(settings: Settings, clock: Clock, db: Database) -> PackageVerifier | None:
+    """The trust policy's signature verifier (trust roots loaded once), or None when off."""
+    from lienthong.trust.policy import SignatureVerifier, TrustMode, TrustPolicy, load_trust_roots
+
+    policy = TrustPolicy.from_settings(settings)
+    if policy.mode is TrustMode.OFF:
+        return None
+    roots = load_trust_roots(settings.resolved_trusted_roots)
+    return SignatureVerifier.build(policy, roots, clock, db=db, limits=limits_from(settings))

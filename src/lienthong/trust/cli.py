@@ -1,0 +1,125 @@
+"""``lienthong pki``: make the demo PKI, serve its OCSP responder and CRL, revoke, show."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from cryptography import x509
+from rich.console import Console
+
+from lienthong.trust.pki import DemoPKI
+
+pki_app = typer.Typer(help="The demo PKI (test certificates; never for production)")
+console = Console(stderr=True)
+
+DEFAULT_RESPONDER = "http://127.0.0.1:8089"
+# A leader who signs for each demo agency (illustrative names).
+_DEMO_SIGNER = ("Nguyễn Văn An", "Chánh Văn phòng")
+
+
+def default_pki_dir() -> Path:
+    from lienthong.config import Settings
+
+    return Settings().resolved_pki_dir
+
+
+def init_demo_pki(out: Path, responder_url: str = DEFAULT_RESPONDER) -> DemoPKI:
+    """A PKI for every demo agency: organisation + one signer each, and the hub."""
+    from lienthong.agencies.demo import DEMO_AGENCIES
+
+    base = responder_url.rstrip("/")
+    return DemoPKI.create(
+        out,
+        agencies=[(a.code, a.name) for a in DEMO_AGENCIES],
+        signers=[(a.code, *_DEMO_SIGNER) for a in DEMO_AGENCIES],
+        hubs=["hub.national"],
+        ocsp_url=f"{base}/ocsp",
+        crl_url=f"{base}/crl",
+        now=datetime.now(UTC),
+    )
+
+
+DirOption = Annotated[Path | None, typer.Option("--dir", help="PKI folder")]
+
+
+@pki_app.command("init-demo")
+def init_demo(
+    out: Annotated[Path | None, typer.Option("--out", help="PKI folder to create")] = None,
+    ocsp_url: Annotated[
+        str, typer.Option("--ocsp-url", help="Base URL of the responder (OCSP and CRL)")
+    ] = DEFAULT_RESPONDER,
+) -> None:
+    """Create the demo PKI (root, intermediate, every demo agency, the hub)."""
+    folder = out or default_pki_dir()
+    pki = init_demo_pki(folder, ocsp_url)
+    console.print(f"Demo PKI in {folder}: {len(pki.organisations)} agencies, OCSP {pki.ocsp_url}")
+
+
+@pki_app.command("serve")
+def serve(
+    folder: DirOption = None,
+    host: str = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (default: the one in the certificates)")] = 0,
+) -> None:
+    """Serve the OCSP responder (POST/GET /ocsp) and the CRL (GET /crl)."""
+    from urllib.parse import urlsplit
+
+    from lienthong.trust.responder import Responder
+
+    pki = DemoPKI.load(folder or default_pki_dir())
+    port = port or urlsplit(pki.ocsp_url).port or 80
+    responder = Responder(pki, host, port)
+    console.print(f"OCSP and CRL on {responder.base_url}")
+    responder.serve_forever()
+
+
+@pki_app.command("revoke")
+def revoke(
+    serial: Annotated[str, typer.Argument(help="Serial number (hex, or decimal with no letters)")],
+    folder: DirOption = None,
+    reason: str = "keyCompromise",
+) -> None:
+    """Revoke a certificate from now on (the CRL and OCSP answers show it at once)."""
+    pki = DemoPKI.load(folder or default_pki_dir())
+    number = (
+        int(serial, 16) if serial.lower().startswith("0x") or not serial.isdigit() else int(serial)
+    )
+    pki.revoke(number, datetime.now(UTC), x509.ReasonFlags(reason))
+    console.print(f"Revoked {number:x}")
+
+
+@pki_app.command("show")
+def show(folder: DirOption = None) -> None:
+    """List the certificates of the demo PKI with their serials."""
+    pki = DemoPKI.load(folder or default_pki_dir())
+    revoked = pki.revoked()
+    rows = [("root", pki.root), ("intermediate", pki.intermediate)]
+    rows += [(f"org {code}", cred) for code, cred in pki.organisations.items()]
+    rows += [(f"signer {code}", creds[0]) for code, creds in pki.signers.items()]
+    rows += [(f"hub {name}", cred) for name, cred in pki.hubs.items()]
+    for label, cred in rows:
+        mark = " REVOKED" if cred.serial in revoked else ""
+        typer.echo(f"{label}\t{cred.serial:x}\t{cred.certificate.subject.rfc4514_string()}{mark}")
+
+
+def start_demo_responder(folder: Path) -> None:
+    """For ``make run``: make the demo PKI if absent and serve its responder in a thread
+    (skipped with a note when the port is taken)."""
+    from urllib.parse import urlsplit
+
+    from lienthong.trust.responder import Responder
+
+    if not (folder / "pki.json").exists():
+        console.print(f"Creating the demo PKI in {folder} (a few seconds)")
+        init_demo_pki(folder)
+    pki = DemoPKI.load(folder)
+    address = urlsplit(pki.ocsp_url)
+    try:
+        responder = Responder(pki, address.hostname or "127.0.0.1", address.port or 80).start()
+    except OSError as exc:
+        console.print(f"OCSP responder not started ({exc}); run `lienthong pki serve`")
+        return
+    console.print(f"OCSP and CRL of the demo PKI on {responder.base_url}")
