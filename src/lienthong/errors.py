@@ -65,6 +65,11 @@ class ErrorCode(StrEnum):
     CERTIFICATE_USAGE_INVALID = "CERTIFICATE_USAGE_INVALID"
     REVOCATION_UNKNOWN = "REVOCATION_UNKNOWN"
     DOCUMENT_SIGNATURE_MISSING = "DOCUMENT_SIGNATURE_MISSING"
+    # Issuance (Decree 30/2020 Art. 25: numbered only after the competent person signed)
+    COMPETENT_SIGNATURE_MISSING = "COMPETENT_SIGNATURE_MISSING"
+    COMPETENT_SIGNATURE_INVALID = "COMPETENT_SIGNATURE_INVALID"
+    SECRET_DOCUMENT_NOT_EXCHANGEABLE = "SECRET_DOCUMENT_NOT_EXCHANGEABLE"
+    NUMBER_REGISTER_BUSY = "NUMBER_REGISTER_BUSY"
     # Anything else
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
@@ -159,6 +164,23 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.DOCUMENT_SIGNATURE_MISSING: (
         422,
         "The main document PDF lacks the organisation's signature.",
+    ),
+    ErrorCode.COMPETENT_SIGNATURE_MISSING: (
+        422,
+        "The draft PDF carries no signature of a competent person; nothing was numbered.",
+    ),
+    ErrorCode.COMPETENT_SIGNATURE_INVALID: (
+        422,
+        "The competent person's signature on the draft fails a check or belongs to another "
+        "agency; nothing was numbered.",
+    ),
+    ErrorCode.SECRET_DOCUMENT_NOT_EXCHANGEABLE: (
+        422,
+        "Secret documents are numbered in their own register and never travel on the axis.",
+    ),
+    ErrorCode.NUMBER_REGISTER_BUSY: (
+        503,
+        "The number register stayed busy; nothing was numbered, retry.",
     ),
     ErrorCode.STORAGE_UNAVAILABLE: (503, "Storage is unavailable; nothing was stored, retry."),
     ErrorCode.INTERNAL: (500, "Internal error; nothing was stored."),

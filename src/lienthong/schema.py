@@ -14,6 +14,7 @@ STORE_MODULES = (
     "lienthong.exchange.store",
     "lienthong.audit.store",
     "lienthong.trust.store",
+    "lienthong.issuance.store",
     "lienthong.federation.store",
     "lienthong.accounts.store",
     "lienthong.reporting.store",

@@ -1,0 +1,191 @@
+"""PAdES signatures of Decree 30 and their checks (Circular 41 Art. 7), on a real demo PKI."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from lienthong.trust.pdf import (
+    ATTACHMENT_FIELD,
+    LEADER_FIELD,
+    ORGANISATION_FIELD,
+    PdfIdentity,
+    PdfTrust,
+    apply_organisation_signature,
+    sign_attachment,
+    sign_pdf,
+    validate_pdf,
+)
+from lienthong.trust.pki import DemoPKI
+from lienthong.trust.report import CHECKS
+from tests.support import GOV_OFFICE, NOW
+from tests.support_pdf import draft_pdf, make_pki, pdf_trust
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPKI:
+    return make_pki(tmp_path_factory.mktemp("pdf-pki"), NOW)
+
+
+@pytest.fixture(scope="module")
+def trust(pki: DemoPKI) -> PdfTrust:
+    return pdf_trust(pki, NOW)
+
+
+@pytest.fixture(scope="module")
+def leader(pki: DemoPKI) -> PdfIdentity:
+    return PdfIdentity.from_credential(pki.signer(GOV_OFFICE))
+
+
+@pytest.fixture(scope="module")
+def seal(pki: DemoPKI) -> PdfIdentity:
+    return PdfIdentity.from_credential(pki.organisation(GOV_OFFICE))
+
+
+@pytest.fixture(scope="module")
+def issued(leader: PdfIdentity, seal: PdfIdentity) -> bytes:
+    signed = sign_pdf(draft_pdf(), leader, at=NOW)
+    return apply_organisation_signature(signed, seal, at=NOW, number_notation="05/VPCP-TTĐT")
+
+
+def test_reports_every_check_of_circular_41_for_both_signatures(
+    issued: bytes, trust: PdfTrust
+) -> None:
+    reports = validate_pdf(issued, trust, now=NOW)
+    assert [r.field_name for r in reports] == [LEADER_FIELD, ORGANISATION_FIELD]
+    assert all(
+        r.check("signer_agency").status == "ok"
+        for r in validate_pdf(issued, trust, now=NOW, agency=GOV_OFFICE)
+    )
+    assert validate_pdf(issued, trust, now=NOW, agency="000.00.00.H41")[0].failed() == [
+        "signer_agency"
+    ]
+    for report in reports:
+        assert [c.name for c in report.checks] == list(CHECKS)
+        statuses = {c.name: str(c.status) for c in report.checks}
+        assert statuses == {
+            "signer_agency": "unknown",  # no agency was asked for
+            "integrity": "ok",
+            "signature": "ok",
+            "certificate_validity": "ok",
+            "revocation": "ok",
+            "path": "ok",
+            "key_usage": "ok",
+            "signing_time": "warning",  # no time-stamp authority: the signer's claim
+        }
+        assert report.as_dict()["checks"][0]["label_vi"] == CHECKS["integrity"]
+        assert report.as_dict()["format"] == "PAdES"
+    assert reports[0].signer_name == "Trần Văn Sơn"
+    assert reports[1].signer_agency == GOV_OFFICE
+
+
+def test_the_seal_overlaps_the_left_third_of_the_leader_signature(issued: bytes) -> None:
+    reader = PdfFileReader(io.BytesIO(issued), strict=False)
+    rects = {}
+    for sig in reader.embedded_signatures:
+        widget = sig.sig_field
+        rects[sig.field_name] = [float(v) for v in widget["/Rect"]]
+    lx1, _ly1, lx2, _ly2 = rects[LEADER_FIELD]
+    sx1, _sy1, sx2, _sy2 = rects[ORGANISATION_FIELD]
+    assert sx2 == pytest.approx(lx1 + (lx2 - lx1) / 3, abs=1)
+    assert sx1 < lx1  # the seal sticks out to the left, as on paper
+
+
+def test_detects_a_tampered_pdf(issued: bytes, trust: PdfTrust) -> None:
+    tampered = bytearray(issued)
+    at = tampered.index(b"trang 1")
+    tampered[at : at + 7] = b"trang 2"
+    reports = validate_pdf(bytes(tampered), trust, now=NOW)
+    assert reports and all(r.check("integrity").status == "failed" for r in reports)
+    assert not any(r.valid for r in reports)
+
+
+def test_an_unsigned_pdf_has_no_report(trust: PdfTrust) -> None:
+    assert validate_pdf(draft_pdf(), trust, now=NOW) == []
+
+
+def test_a_signer_from_an_untrusted_root_fails_the_path(trust: PdfTrust) -> None:
+    rogue = DemoPKI.issue_root("Rogue CA", NOW)
+    (report,) = validate_pdf(
+        sign_pdf(draft_pdf(), PdfIdentity.from_credential(rogue), at=NOW), trust, now=NOW
+    )
+    assert report.check("path").status == "failed"
+    assert report.check("signature").status == "ok"
+
+
+def test_a_revoked_signer_fails_the_revocation_check(tmp_path: Path) -> None:
+    pki = make_pki(tmp_path / "pki", NOW)
+    signer = pki.signer(GOV_OFFICE)
+    pki.revoke(signer.serial, NOW - timedelta(hours=1), x509.ReasonFlags.key_compromise)
+    signed = sign_pdf(draft_pdf(), PdfIdentity.from_credential(signer), at=NOW)
+    (report,) = validate_pdf(signed, pdf_trust(pki, NOW), now=NOW)
+    assert report.check("revocation").status == "failed"
+    assert not report.valid
+
+
+def test_a_certificate_expired_at_signing_time_fails_validity(
+    pki: DemoPKI, trust: PdfTrust
+) -> None:
+    old = pki.issue_custom(
+        common_name="Cán bộ đã nghỉ",
+        agency_code=GOV_OFFICE,
+        not_before=NOW - timedelta(days=30),
+        not_after=NOW - timedelta(days=1),
+    )
+    (report,) = validate_pdf(
+        sign_pdf(draft_pdf(), PdfIdentity.from_credential(old), at=NOW), trust, now=NOW
+    )
+    assert report.check("certificate_validity").status == "failed"
+
+
+def test_a_certificate_without_signing_usage_fails_key_usage(pki: DemoPKI, trust: PdfTrust) -> None:
+    encipher_only = pki.issue_custom(
+        common_name="Máy chủ",
+        agency_code=GOV_OFFICE,
+        not_before=NOW - timedelta(days=1),
+        not_after=NOW + timedelta(days=30),
+        key_usage=("key_encipherment",),
+    )
+    (report,) = validate_pdf(
+        sign_pdf(draft_pdf(), PdfIdentity.from_credential(encipher_only), at=NOW),
+        trust,
+        now=NOW,
+    )
+    assert report.check("key_usage").status == "failed"
+
+
+def test_a_signing_time_in_the_future_fails(leader: PdfIdentity, trust: PdfTrust) -> None:
+    signed = sign_pdf(draft_pdf(), leader, at=NOW + timedelta(hours=2))
+    (report,) = validate_pdf(signed, trust, now=NOW)
+    assert report.check("signing_time").status == "failed"
+
+
+def test_an_attachment_is_signed_invisibly_with_number_and_time_printed(
+    seal: PdfIdentity, trust: PdfTrust
+) -> None:
+    signed = sign_attachment(draft_pdf(), seal, at=NOW, number=5, notation="VPCP-TTĐT")
+    printed = _page_text(signed)
+    assert b"05/VPCP-TTDT" in printed and b"2026-11-20T09:00:00+07:00" in printed
+    (report,) = validate_pdf(signed, trust, now=NOW)
+    assert report.field_name == ATTACHMENT_FIELD and report.valid
+    widget = next(iter(PdfFileReader(io.BytesIO(signed)).embedded_signatures)).sig_field
+    assert [float(v) for v in widget["/Rect"]] == [0, 0, 0, 0]
+
+
+def _page_text(pdf: bytes) -> bytes:
+    """Every decoded stream of the file (the stamp is a form XObject drawn on page 1)."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    out = b""
+    for ref in reader.xrefs.explicit_refs_in_revision(reader.xrefs.total_revisions - 1):
+        obj = reader.get_object(ref)
+        if isinstance(obj, generic.StreamObject):
+            out += obj.data
+    # PDF string literals escape some characters as octal (\\057 is "/")
+    return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), out)
