@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -29,9 +29,39 @@ except ModuleNotFoundError:  # pragma: no cover - during bootstrap only
 else:
     app.add_typer(agencies_app, name="agencies")
 
+from lienthong.audit.cli import audit_app  # noqa: E402 - after the app, like the others
+from lienthong.gateway.cli import gateway_command  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
+
 from lienthong.trust.cli import pki_app  # noqa: E402
 
 app.add_typer(pki_app, name="pki")
+app.command("gateway")(gateway_command)
+
+
+def tls_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's TLS arguments from the settings (none when ``tls_cert`` is unset).
+
+    With ``tls_ca``, client certificates are requested (``optional``) or demanded
+    (``required``) and verified by OpenSSL; :mod:`lienthong.web.tls` hands the verified one to
+    the app, where it authenticates the agency (``web.auth.current_agency``).
+    """
+    if settings.tls_cert is None:
+        return {}
+    from lienthong.web.tls import CERT_REQS, HTTP_PROTOCOL
+
+    options: dict[str, Any] = {
+        "ssl_certfile": str(settings.tls_cert),
+        "ssl_keyfile": str(settings.tls_key) if settings.tls_key else None,
+        "http": HTTP_PROTOCOL,
+    }
+    if settings.tls_ca is not None:
+        if settings.tls_client_cert not in ("optional", "required"):
+            raise typer.BadParameter("tls_client_cert is 'optional' or 'required'")
+        options["ssl_ca_certs"] = str(settings.tls_ca)
+        options["ssl_cert_reqs"] = CERT_REQS[settings.tls_client_cert]
+    return options
 
 
 def serve_app(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -46,6 +76,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int) -> None:
         workers=workers,
         log_level=settings.log_level.lower(),
         access_log=False,
+        **tls_options(settings),
     )
 
 
@@ -55,9 +86,23 @@ def serve(
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on")] = 8080,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     migrate: Annotated[bool, typer.Option(help="Upgrade the schema first")] = True,
+    tls_cert: Annotated[Path | None, typer.Option(help="PEM server certificate (HTTPS)")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM key of --tls-cert")] = None,
+    tls_ca: Annotated[
+        Path | None, typer.Option(help="PEM CA of agency client certificates (mutual TLS)")
+    ] = None,
+    tls_client_cert: Annotated[
+        str | None, typer.Option(help="'optional' or 'required' client certificate")
+    ] = None,
 ) -> None:
-    """Serve the hub (settings from LIENTHONG_* environment variables)."""
-    settings = Settings()
+    """Serve the hub (settings from LIENTHONG_* environment variables; options override)."""
+    overrides: dict[str, Any] = {
+        "tls_cert": tls_cert,
+        "tls_key": tls_key,
+        "tls_ca": tls_ca,
+        "tls_client_cert": tls_client_cert,
+    }
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if migrate:
         from lienthong.migrate import upgrade

@@ -57,6 +57,40 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Log level")
     log_json: bool = Field(default=True, description="Log as JSON lines (false: console)")
     page_size_max: int = Field(default=500, description="Largest page of a cursor listing")
+    hub_cert: Path | None = Field(
+        default=None,
+        description=(
+            "PEM certificate of the hub (its chain may follow in the file): signs receipts "
+            "and audit checkpoints. Without it and hub_key, send answers carry no receipt"
+        ),
+    )
+    hub_key: Path | None = Field(default=None, description="PEM RSA private key of hub_cert")
+    tls_cert: Path | None = Field(
+        default=None, description="`lienthong serve`: PEM server certificate (enables HTTPS)"
+    )
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert")
+    tls_ca: Path | None = Field(
+        default=None,
+        description=(
+            "PEM CA certificates that issue agency client certificates (mutual TLS): a verified "
+            "certificate's subject UID authenticates the agency instead of HTTP Basic"
+        ),
+    )
+    tls_client_cert: str = Field(
+        default="optional",
+        description=(
+            "With tls_ca: 'optional' (a client certificate or HTTP Basic) or 'required' "
+            "(TLS refuses a client without a valid certificate)"
+        ),
+    )
+    audit_seal_interval_seconds: float = Field(
+        default=1.0,
+        description=(
+            "The hub seals new audit rows into the hash chain in a background thread, woken "
+            "after each accepted package and every this many seconds; 0 disables it "
+            "(then run `lienthong audit seal` periodically)"
+        ),
+    )
     trust_policy: str = Field(
         default="enforce",
         description=(

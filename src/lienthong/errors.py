@@ -70,6 +70,8 @@ class ErrorCode(StrEnum):
     COMPETENT_SIGNATURE_INVALID = "COMPETENT_SIGNATURE_INVALID"
     SECRET_DOCUMENT_NOT_EXCHANGEABLE = "SECRET_DOCUMENT_NOT_EXCHANGEABLE"
     NUMBER_REGISTER_BUSY = "NUMBER_REGISTER_BUSY"
+    RECEIPT_INVALID = "RECEIPT_INVALID"
+    HUB_UNAVAILABLE = "HUB_UNAVAILABLE"
     # Anything else
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
@@ -182,6 +184,12 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         503,
         "The number register stayed busy; nothing was numbered, retry.",
     ),
+    ErrorCode.RECEIPT_INVALID: (
+        422,
+        "The hub's receipt is malformed, its signature does not verify, or it names another "
+        "package.",
+    ),
+    ErrorCode.HUB_UNAVAILABLE: (502, "The hub could not be reached or answered unexpectedly."),
     ErrorCode.STORAGE_UNAVAILABLE: (503, "Storage is unavailable; nothing was stored, retry."),
     ErrorCode.INTERNAL: (500, "Internal error; nothing was stored."),
 }

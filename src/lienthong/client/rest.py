@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from lienthong.errors import ErrorCode
+
+
+def mtls_client(
+    base_url: str,
+    *,
+    cert: Path | str,
+    key: Path | str,
+    ca: Path | str,
+    timeout: float = 60.0,
+) -> httpx.Client:
+    """An HTTP client that checks the hub's certificate against ``ca`` and presents the
+    agency's certificate ``cert`` (its key ``key``) for mutual TLS."""
+    context = ssl.create_default_context(cafile=str(ca))
+    context.load_cert_chain(str(cert), str(key))
+    return httpx.Client(base_url=base_url, verify=context, timeout=timeout)
 
 
 class HubError(Exception):
@@ -22,19 +39,25 @@ class HubError(Exception):
 
 
 class HubClient:
-    """One agency's connection to a hub (HTTP Basic with its system id and secret)."""
+    """One agency's connection to a hub: HTTP Basic with its system id and secret, or (secret
+    None) the client certificate of an ``http`` client set up for mutual TLS
+    (:func:`mtls_client`)."""
 
     def __init__(
         self,
         base_url: str,
         system_id: str,
-        secret: str,
+        secret: str | None,
         *,
         timeout: float = 60.0,
         http: httpx.Client | None = None,
     ) -> None:
         self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
-        self.auth = httpx.BasicAuth(system_id, secret)
+        self.system_id = system_id
+        # No secret: no Authorization header (httpx.Auth() passes requests through unchanged).
+        self.auth: httpx.Auth = (
+            httpx.BasicAuth(system_id, secret) if secret is not None else httpx.Auth()
+        )
 
     def close(self) -> None:
         self.http.close()

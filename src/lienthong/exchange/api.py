@@ -73,7 +73,12 @@ async def send_package(
         )
     if not result.replay:
         metrics.PACKAGES_ACCEPTED.labels(kind=result.kind).inc()
-    return JSONResponse(result.as_dict(), status_code=200 if result.replay else 201)
+    answer = result.as_dict()
+    if container.receipts is not None:
+        # The hub's signed receipt (lienthong.trust.receipts); RS256 is deterministic, so an
+        # exact retry gets the same receipt as the original answer.
+        answer["receipt"] = await run_in_threadpool(container.receipts.sign_answer, answer, agency)
+    return JSONResponse(answer, status_code=200 if result.replay else 201)
 
 
 @router.get("/inbox", summary="Pending deliveries for the calling agency")

@@ -176,7 +176,13 @@ async def send_edoc(request: Request, caller: Sender) -> JSONResponse:
             )
         )
     metrics.PACKAGES_ACCEPTED.labels(kind=result.kind).inc()
-    return _ok(DocId=result.message_id)
+    if container.receipts is None:
+        return _ok(DocId=result.message_id)
+    # An extra field the SDK ignores: the hub's signed receipt (lienthong.trust.receipts).
+    receipt = await run_in_threadpool(
+        container.receipts.sign_answer, result.as_dict(), caller.agency
+    )
+    return _ok(DocId=result.message_id, receipt=receipt)
 
 
 # --- receiving --------------------------------------------------------------------------

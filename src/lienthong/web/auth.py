@@ -1,15 +1,19 @@
-"""Who is calling: agencies authenticate with HTTP Basic (system id, secret)."""
+"""Who is calling: an agency authenticates with a client certificate (mutual TLS, its code in
+the subject UID) or with HTTP Basic (system id, secret)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.web.container import Container
+from lienthong.web.tls import client_certificate
 
 
 class AuthError(LienthongError):
@@ -21,8 +25,35 @@ def container_of(request: Request) -> Container:
     return container
 
 
+def certificate_agency_code(cert: x509.Certificate) -> str:
+    """The agency code in a client certificate's subject UID; AUTH_FAILED without one, or when
+    an extended key usage is present without clientAuth."""
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        eku = None
+    if eku is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
+        raise AuthError("The client certificate is not for TLS client authentication.")
+    uids = cert.subject.get_attributes_for_oid(NameOID.USER_ID)
+    if len(uids) != 1 or not isinstance(uids[0].value, str):
+        raise AuthError("The client certificate names no agency (subject UID).")
+    return uids[0].value
+
+
 async def current_agency(request: Request) -> str:
-    """The authenticated agency's code, from ``Authorization: Basic``; AUTH_FAILED otherwise."""
+    """The authenticated agency's code: from the client certificate that TLS verified (its
+    subject UID, a registered agency), else from ``Authorization: Basic``; AUTH_FAILED
+    otherwise."""
+    cert = client_certificate(request.scope)
+    if cert is not None:
+        uid = certificate_agency_code(cert)
+        try:
+            await run_in_threadpool(container_of(request).agencies.get, uid)
+        except LienthongError as exc:
+            raise AuthError("The client certificate's agency is not registered.") from exc
+        request.state.agency = uid
+        request.state.auth = "certificate"
+        return uid
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic" or not value:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lienthong.agencies.service import AgencyService
+from lienthong.audit.service import AuditService, BackgroundSealer
 from lienthong.blobs import BlobStore, make_blob_store
 from lienthong.clock import Clock, SystemClock
 from lienthong.config import Settings
 from lienthong.db import Database
 from lienthong.edxml.model import Limits
 from lienthong.exchange.service import ExchangeService, PackageVerifier
+from lienthong.federation.service import FederationService
+from lienthong.federation.wiring import build_federation
+from lienthong.federation.worker import FederationWorker
 from lienthong.secrets import Sealer, load_or_create_key
+from lienthong.trust.receipts import ReceiptSigner
 
 
 @dataclass
@@ -23,8 +28,19 @@ class Container:
     sealer: Sealer
     agencies: AgencyService
     exchange: ExchangeService
+    audit: AuditService | None = None
+    # Signs the receipt of every accepted package; None when hub_cert/hub_key are not set.
+    receipts: ReceiptSigner | None = None
+    audit_sealer: BackgroundSealer | None = None
+    # Federation (hub_id set): the service, and its background worker (started by the app).
+    federation: FederationService | None = None
+    federation_worker: FederationWorker | None = None
 
     def close(self) -> None:
+        if self.federation_worker is not None:
+            self.federation_worker.close()
+        if self.audit_sealer is not None:
+            self.audit_sealer.close()
         self.db.dispose()
 
 
@@ -39,7 +55,13 @@ def limits_from(settings: Settings) -> Limits:
 def build_container(
     settings: Settings, *, clock: Clock | None = None, db: Database | None = None
 ) -> Container:
-    """Wire every service from ``settings`` (a given ``db`` or ``clock`` is used as is)."""
+    """Wire every service from ``settings`` (a given ``db`` or ``clock`` is used as is).
+
+    A container that opens its own database (a hub process, a command) seals the audit chain
+    in a background thread; one handed a ``db`` (tests, tools) starts no thread and seals
+    when asked (``container.audit.seal()``).
+    """
+    owns_db = db is None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     clock = clock or SystemClock()
     db = db or Database.from_url(
@@ -50,14 +72,25 @@ def build_container(
     blobs = make_blob_store(settings)
     sealer = Sealer(load_or_create_key(settings))
     agencies = AgencyService(db, sealer, clock)
+    receipts = receipt_signer(settings)
+    audit = AuditService(db, clock, signer=receipts)
+    audit_sealer = None
+    if owns_db and settings.audit_seal_interval_seconds > 0:
+        audit_sealer = BackgroundSealer(audit, interval=settings.audit_seal_interval_seconds)
     exchange = ExchangeService(
         db=db,
         blobs=blobs,
         clock=clock,
         limits=limits_from(settings),
+        on_commit=audit_sealer.trigger if audit_sealer is not None else None,
         verifier=package_verifier(settings, clock, db),
     )
+    federation, federation_worker = build_federation(
+        settings, db, blobs, clock, exchange.intake, receipts
+    )
     return Container(
+        federation=federation,
+        federation_worker=federation_worker,
         settings=settings,
         db=db,
         blobs=blobs,
@@ -65,6 +98,9 @@ def build_container(
         sealer=sealer,
         agencies=agencies,
         exchange=exchange,
+        audit=audit,
+        receipts=receipts,
+        audit_sealer=audit_sealer,
     )
 
 
@@ -77,3 +113,12 @@ def package_verifier(settings: Settings, clock: Clock, db: Database) -> PackageV
         return None
     roots = load_trust_roots(settings.resolved_trusted_roots)
     return SignatureVerifier.build(policy, roots, clock, db=db, limits=limits_from(settings))
+
+
+def receipt_signer(settings: Settings) -> ReceiptSigner | None:
+    """The hub's receipt signer from ``hub_cert``/``hub_key`` (loaded once), or None."""
+    if settings.hub_cert is None or settings.hub_key is None:
+        return None
+    return ReceiptSigner.from_files(
+        settings.hub_code, str(settings.hub_cert), str(settings.hub_key)
+    )

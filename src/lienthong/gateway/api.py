@@ -1,0 +1,88 @@
+"""The gateway's local API for the agency's document software (thin routes over
+:class:`GatewayService`). It listens on loopback by default and has no authentication of its
+own: only software on the agency's host should reach it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from lienthong import __version__
+from lienthong.client.rest import HubError
+from lienthong.errors import ErrorCode, LienthongError
+from lienthong.gateway.service import GatewayService
+
+
+class StatusRequest(BaseModel):
+    document_id: str = Field(max_length=100, description="The received document's DocumentId")
+    original_sender: str = Field(max_length=64, description="Who sent that document")
+    status_code: str = Field(max_length=2, description="QCVN 102 status code, e.g. 03")
+    description: str = Field(default="", max_length=2000)
+
+
+def create_gateway_app(service: GatewayService) -> FastAPI:
+    app = FastAPI(
+        title="lienthong gateway",
+        version=__version__,
+        description="An agency's gateway to the hub: signs, sends, pulls and verifies.",
+    )
+    app.state.gateway = service
+
+    @app.exception_handler(LienthongError)
+    async def _refused(_request: Request, exc: LienthongError) -> JSONResponse:
+        return JSONResponse({"error": exc.as_dict()}, status_code=exc.http_status)
+
+    @app.exception_handler(HubError)
+    async def _hub_refused(_request: Request, exc: HubError) -> JSONResponse:
+        # The hub's refusal, passed on with its code and status (nothing was stored there).
+        body = {"code": exc.code, "message": exc.message, "detail": exc.detail}
+        return JSONResponse({"error": body}, status_code=exc.status)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.post("/send", status_code=201, summary="Sign a raw edXML package and send it")
+    async def send(
+        request: Request, idempotency_key: Annotated[str | None, Header(max_length=200)] = None
+    ) -> JSONResponse:
+        """Body: the raw (unsigned) edXML. Answer: the hub's answer, its verified receipt."""
+        body = await request.body()
+        if not body:
+            raise LienthongError("The body is empty.", code=ErrorCode.REQUEST_INVALID)
+        answer = await run_in_threadpool(service.send, body, idempotency_key=idempotency_key)
+        return JSONResponse(answer, status_code=200 if answer.get("replay") else 201)
+
+    @app.post("/status", status_code=201, summary="Sign and send a status package")
+    async def status(
+        payload: StatusRequest,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> JSONResponse:
+        answer = await run_in_threadpool(
+            lambda: service.send_status(**payload.model_dump(), idempotency_key=idempotency_key)
+        )
+        return JSONResponse(answer, status_code=200 if answer.get("replay") else 201)
+
+    @app.get("/inbox", summary="Pull from the hub (verify, store, ack), then list what is stored")
+    async def inbox(
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        pull: bool = True,
+        verified: bool | None = None,
+    ) -> dict[str, Any]:
+        pulled = await run_in_threadpool(service.pull) if pull else []
+        items = await run_in_threadpool(
+            lambda: service.inbox(after=after, limit=limit, verified=verified)
+        )
+        return {"pulled": len(pulled), "items": items}
+
+    @app.get("/inbox/{incoming_id}/package", summary="A stored package, as received")
+    async def package(incoming_id: int) -> Response:
+        data = await run_in_threadpool(service.package, incoming_id)
+        return Response(data, media_type="application/xml")
+
+    return app

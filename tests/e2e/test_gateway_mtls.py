@@ -1,0 +1,387 @@
+"""Gateway to hub to gateway over mutual TLS on loopback, with real certificates.
+
+One real hub process serves HTTPS with the test PKI (client certificates optional: a verified
+certificate or HTTP Basic), a second one demands them; two in-process gateways (one through
+its local HTTP API) sign, send, pull and verify. The hub signs a receipt for each package and
+seals its audit log in the background.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, func, select
+
+from lienthong.audit.service import AuditService
+from lienthong.client.rest import HubClient, HubError, mtls_client
+from lienthong.client.signing import SigningClient
+from lienthong.clock import SystemClock
+from lienthong.db import Database
+from lienthong.exchange import store
+from lienthong.gateway.api import create_gateway_app
+from lienthong.gateway.cli import build_gateway
+from lienthong.gateway.service import GatewayService
+from lienthong.schema import load_all
+from lienthong.trust.pki import Credential, DemoPKI
+from lienthong.trust.receipts import verify_receipt
+from tests.e2e.conftest import PreparedHub, prepare_hub
+from tests.hub_process import HubProcess, free_port
+from tests.support import CAO_BANG, NGHE_AN, document_bytes
+
+UNREGISTERED = "000.00.00.H99"
+
+
+class TLSHubProcess(HubProcess):
+    """A hub process serving HTTPS; ready when /healthz answers over TLS."""
+
+    def __init__(
+        self, *, ca: Path, client_cert: tuple[Path, Path] | None = None, **kw: object
+    ) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.ca = ca
+        self.client_cert = client_cert
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> TLSHubProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "lienthong", "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        context = ssl.create_default_context(cafile=str(self.ca))
+        if self.client_cert is not None:
+            context.load_cert_chain(*self.client_cert)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", verify=context, timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"hub did not start: {self.log_path.read_text()[-3000:]}")
+
+    def __enter__(self) -> TLSHubProcess:
+        return self.start()
+
+
+@contextmanager
+def serving(service: GatewayService) -> Iterator[httpx.Client]:
+    """The gateway's local API on a loopback port (a real uvicorn server in a thread)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_gateway_app(service), port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as local:
+            yield local
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def fullchain(path: Path, credential: Credential) -> Path:
+    path.write_bytes(credential.cert_pem + credential.chain_pem)
+    return path
+
+
+@pytest.fixture(scope="module")
+def pki(module_tmp: Path) -> DemoPKI:
+    return DemoPKI.create(
+        module_tmp / "pki",
+        agencies=[(NGHE_AN, "UBND tỉnh Nghệ An"), (CAO_BANG, "UBND tỉnh Cao Bằng")],
+        signers=[],
+        hubs=["hub.national"],
+        ocsp_url="http://127.0.0.1:9/ocsp",
+        crl_url="http://127.0.0.1:9/crl",
+        now=datetime.now(UTC),
+    )
+
+
+@pytest.fixture(scope="module")
+def files(pki: DemoPKI, module_tmp: Path) -> dict[str, Path]:
+    folder = module_tmp / "tls"
+    folder.mkdir()
+    hub = pki.hub("hub.national")
+    out = {
+        "ca": pki.root_path,
+        "hub_cert": fullchain(folder / "hub.pem", hub),
+        "hub_key": pki.out_dir / "hubs" / "hub.national" / "key.pem",
+    }
+    for code in (NGHE_AN, CAO_BANG):
+        out[code] = fullchain(folder / f"{code}.pem", pki.organisation(code))
+        out[f"{code}.key"] = pki.out_dir / "agencies" / code / "org.key"
+    return out
+
+
+@pytest.fixture(scope="module")
+def prepared(module_tmp: Path, sqlite_url: str) -> PreparedHub:
+    hub = prepare_hub(module_tmp / "var", sqlite_url, [NGHE_AN, CAO_BANG])
+    # Tables not in a migration yet (the audit chain) are created as tests/conftest.py does.
+    engine = create_engine(sqlite_url)
+    load_all().create_all(engine)
+    engine.dispose()
+    return hub
+
+
+def hub_env(files: dict[str, Path], client_cert: str) -> dict[str, str]:
+    return {
+        "LIENTHONG_TLS_CERT": str(files["hub_cert"]),
+        "LIENTHONG_TLS_KEY": str(files["hub_key"]),
+        "LIENTHONG_TLS_CA": str(files["ca"]),
+        "LIENTHONG_TRUSTED_ROOTS": str(files["ca"]),
+        # The hub's own package policy (OCSP/CRL included) is tested with trust; here the
+        # gateways verify what they receive, and one test needs a package the hub accepts
+        # but the receiving gateway does not trust.
+        "LIENTHONG_TRUST_POLICY": "off",
+        "LIENTHONG_TLS_CLIENT_CERT": client_cert,
+        "LIENTHONG_HUB_CERT": str(files["hub_cert"]),
+        "LIENTHONG_HUB_KEY": str(files["hub_key"]),
+        "LIENTHONG_AUDIT_SEAL_INTERVAL_SECONDS": "0.2",
+    }
+
+
+def tls_hub(prepared: PreparedHub, files: dict[str, Path], client_cert: str) -> TLSHubProcess:
+    return TLSHubProcess(
+        ca=files["ca"],
+        client_cert=(files[CAO_BANG], files[f"{CAO_BANG}.key"]),
+        data_dir=prepared.settings.data_dir,
+        database_url=prepared.settings.database_url,
+        secret_key=prepared.settings.secret_key or "",
+        env=hub_env(files, client_cert),
+    )
+
+
+@pytest.fixture(scope="module")
+def hub(prepared: PreparedHub, files: dict[str, Path]) -> Iterator[TLSHubProcess]:
+    with tls_hub(prepared, files, "optional") as process:
+        yield process
+
+
+def gateway(
+    hub: TLSHubProcess, files: dict[str, Path], code: str, data_dir: Path
+) -> GatewayService:
+    return build_gateway(
+        hub=hub.url,
+        agency=code,
+        cert=files[code],
+        key=files[f"{code}.key"],
+        ca=files["ca"],
+        data_dir=data_dir,
+    )
+
+
+def message_count(prepared: PreparedHub) -> int:
+    engine = create_engine(prepared.settings.database_url)
+    with engine.connect() as conn:
+        n = int(conn.execute(select(func.count()).select_from(store.Message)).scalar_one())
+    engine.dispose()
+    return n
+
+
+def test_a_document_travels_gateway_to_hub_to_gateway_over_mutual_tls(
+    hub: TLSHubProcess, files: dict[str, Path], pki: DemoPKI, tmp_path: Path
+) -> None:
+    sender = gateway(hub, files, NGHE_AN, tmp_path / "nghe-an")
+    receiver = gateway(hub, files, CAO_BANG, tmp_path / "cao-bang")
+    try:
+        raw = document_bytes(NGHE_AN, [CAO_BANG], number="501")
+        with serving(sender) as local:
+            sent = local.post("/send", content=raw, headers={"Idempotency-Key": "cv-501"})
+            assert sent.status_code == 201, sent.text
+            answer = sent.json()
+            assert answer["receipt_verified"] is True and answer["recipients"] == [CAO_BANG]
+            # The document software retries: the very same answer, nothing sent twice.
+            again = local.post("/send", content=raw, headers={"Idempotency-Key": "cv-501"})
+            assert again.status_code == 200
+            assert again.json()["message_id"] == answer["message_id"]
+            assert again.json()["receipt"] == answer["receipt"]
+
+        receipt = verify_receipt(answer["receipt"], pki.trust_roots())
+        assert receipt.sender == NGHE_AN and receipt.recipients == (CAO_BANG,)
+
+        (item,) = receiver.pull()
+        assert item["verified"] is True and item["acked"] is None
+        assert item["report"]["checks"]["sender"]["status"] == "passed"
+        package = receiver.package(item["id"])
+        assert hashlib.sha256(package).hexdigest() == receipt.package_sha256
+        (stored,) = receiver.inbox()
+        assert stored["acked"] == "done"
+        assert receiver.pull() == []  # acknowledged: no longer pending at the hub
+    finally:
+        sender.close()
+        receiver.close()
+
+
+def test_the_hub_answers_an_exact_retry_with_the_original_receipt(
+    hub: TLSHubProcess, files: dict[str, Path], pki: DemoPKI
+) -> None:
+    credential = pki.organisation(NGHE_AN)
+    http = mtls_client(hub.url, cert=files[NGHE_AN], key=files[f"{NGHE_AN}.key"], ca=files["ca"])
+    client = SigningClient(hub.url, credential, pki.trust_roots(), system_id=NGHE_AN, http=http)
+    with client:
+        signed = client.sign(document_bytes(NGHE_AN, [CAO_BANG], number="502"))
+        first = client.send_signed(signed, idempotency_key="retry-502")
+        second = client.send_signed(signed, idempotency_key="retry-502")
+    assert first.receipt is not None and second.receipt is not None
+    assert second.answer["replay"] is True
+    assert second.answer["receipt"] == first.answer["receipt"]
+    assert first.receipt.package_sha256 == hashlib.sha256(signed).hexdigest()
+
+
+def test_a_package_the_receiver_does_not_trust_is_stored_and_acknowledged_fail(
+    hub: TLSHubProcess, files: dict[str, Path], pki: DemoPKI, tmp_path: Path
+) -> None:
+    sender = gateway(hub, files, NGHE_AN, tmp_path / "nghe-an")
+    answer = sender.send(document_bytes(NGHE_AN, [CAO_BANG], number="503"))
+    sender.close()
+    # Cao Bằng's gateway trusts another root for signatures (TLS still uses the real one).
+    other_root = DemoPKI.issue_root("Another root", datetime.now(UTC) - timedelta(days=1))
+    http = mtls_client(hub.url, cert=files[CAO_BANG], key=files[f"{CAO_BANG}.key"], ca=files["ca"])
+    client = SigningClient(
+        hub.url, pki.organisation(CAO_BANG), [other_root.certificate], system_id=CAO_BANG, http=http
+    )
+    receiver = GatewayService(client, tmp_path / "cao-bang", SystemClock())
+    try:
+        (item,) = [i for i in receiver.pull() if i["message_id"] == answer["message_id"]]
+        assert item["verified"] is False
+        assert item["report"]["code"] == "CERTIFICATE_UNTRUSTED"
+        (stored,) = [i for i in receiver.inbox(verified=False) if i["id"] == item["id"]]
+        assert stored["acked"] == "fail"
+        assert receiver.pull() == []
+    finally:
+        receiver.close()
+
+
+def test_http_basic_still_works_over_tls(
+    hub: TLSHubProcess, prepared: PreparedHub, files: dict[str, Path]
+) -> None:
+    context = ssl.create_default_context(cafile=str(files["ca"]))
+    http = httpx.Client(base_url=hub.url, verify=context)
+    with HubClient(hub.url, CAO_BANG, prepared.secrets[CAO_BANG], http=http) as client:
+        items, _ = client.inbox()
+    assert items == []
+
+
+def test_refuses_a_client_without_certificate_or_secret(
+    hub: TLSHubProcess, prepared: PreparedHub, files: dict[str, Path]
+) -> None:
+    before = message_count(prepared)
+    context = ssl.create_default_context(cafile=str(files["ca"]))
+    with (
+        HubClient(hub.url, NGHE_AN, None, http=httpx.Client(base_url=hub.url, verify=context)) as c,
+        pytest.raises(HubError) as caught,
+    ):
+        c.send(document_bytes(NGHE_AN, [CAO_BANG], number="504"))
+    assert caught.value.status == 401 and caught.value.code == "AUTH_FAILED"
+    assert message_count(prepared) == before
+
+
+def test_refuses_a_certificate_of_an_unregistered_agency(
+    hub: TLSHubProcess, prepared: PreparedHub, pki: DemoPKI, tmp_path: Path, files: dict[str, Path]
+) -> None:
+    now = datetime.now(UTC)
+    stranger = pki.issue_custom(
+        common_name="Cơ quan chưa đăng ký",
+        agency_code=UNREGISTERED,
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=30),
+    )
+    cert = fullchain(tmp_path / "stranger.pem", stranger)
+    key = tmp_path / "stranger.key"
+    key.write_bytes(stranger.key_pem)
+    before = message_count(prepared)
+    http = mtls_client(hub.url, cert=cert, key=key, ca=files["ca"])
+    with (
+        HubClient(hub.url, UNREGISTERED, None, http=http) as client,
+        pytest.raises(HubError) as caught,
+    ):
+        client.send(document_bytes(UNREGISTERED, [CAO_BANG], number="505"))
+    assert caught.value.code == "AUTH_FAILED"
+    assert message_count(prepared) == before
+
+
+def test_refuses_a_certificate_from_another_ca_at_the_handshake(
+    hub: TLSHubProcess, prepared: PreparedHub, pki: DemoPKI, tmp_path: Path, files: dict[str, Path]
+) -> None:
+    now = datetime.now(UTC)
+    other_root = DemoPKI.issue_root("Another root", now - timedelta(days=1))
+    forged = pki.issue_custom(
+        common_name="UBND tỉnh Nghệ An",
+        agency_code=NGHE_AN,
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=30),
+        issuer=other_root,
+    )
+    cert, key = tmp_path / "forged.pem", tmp_path / "forged.key"
+    cert.write_bytes(forged.cert_pem)
+    key.write_bytes(forged.key_pem)
+    before = message_count(prepared)
+    http = mtls_client(hub.url, cert=cert, key=key, ca=files["ca"])
+    with (
+        HubClient(hub.url, NGHE_AN, None, http=http) as client,
+        pytest.raises(httpx.TransportError),
+    ):
+        client.send(document_bytes(NGHE_AN, [CAO_BANG], number="506"))
+    assert message_count(prepared) == before
+
+
+def test_a_hub_demanding_certificates_refuses_a_client_without_one(
+    hub: TLSHubProcess, prepared: PreparedHub, files: dict[str, Path]
+) -> None:
+    with tls_hub(prepared, files, "required") as strict:
+        context = ssl.create_default_context(cafile=str(files["ca"]))
+        http = httpx.Client(base_url=strict.url, verify=context)
+        with (
+            HubClient(strict.url, CAO_BANG, prepared.secrets[CAO_BANG], http=http) as client,
+            pytest.raises(httpx.TransportError),
+        ):
+            client.inbox()
+        ok = mtls_client(
+            strict.url, cert=files[CAO_BANG], key=files[f"{CAO_BANG}.key"], ca=files["ca"]
+        )
+        with HubClient(strict.url, CAO_BANG, None, http=ok) as client:
+            assert client.inbox()[1] is None
+
+
+def test_the_hub_seals_its_audit_log_in_the_background(
+    hub: TLSHubProcess, prepared: PreparedHub
+) -> None:
+    db = Database.from_url(prepared.settings.database_url, pool_size=1)
+    service = AuditService(db, SystemClock())
+    try:
+        deadline = time.monotonic() + 10
+        report = service.verify()
+        while report.unsealed and time.monotonic() < deadline:
+            time.sleep(0.2)
+            report = service.verify()
+        assert report.ok and report.unsealed == 0 and report.links >= 3
+    finally:
+        db.dispose()
