@@ -122,6 +122,62 @@ class Settings(BaseSettings):
         description="Verify legacy RSA-SHA1 package signatures (reported with a warning)",
     )
 
+    hub_id: str | None = Field(
+        default=None,
+        description=(
+            "Federation: this hub's identifier (the value of agencies' hub_code on other hubs; "
+            "by custom its operator's agency identifier). Unset: federation off"
+        ),
+    )
+    national_hub_url: str | None = Field(
+        default=None,
+        description=(
+            "Federation: base URL of the national hub. Unset on the national hub itself; set "
+            "on a ministry or provincial hub (LGSP), which pulls the routing directory from it "
+            "and forwards everything not served locally to it"
+        ),
+    )
+    national_hub_id: str | None = Field(
+        default=None,
+        description="Federation: the national hub's identifier (with national_hub_url)",
+    )
+    federation_pull_seconds: float = Field(
+        default=15.0, description="Federation: how often the routing directory is pulled"
+    )
+    federation_poll_seconds: float = Field(
+        default=1.0,
+        description=(
+            "Federation: how often the outbox is polled (a package accepted by this process "
+            "wakes the forwarder at once)"
+        ),
+    )
+    federation_timeout_seconds: float = Field(
+        default=10.0, description="Federation: timeout of one forward request to the next hub"
+    )
+    retry_first_seconds: float = Field(
+        default=5.0, description="Federation: delay before the first retry of a failed forward"
+    )
+    retry_factor: float = Field(
+        default=2.0, description="Federation: each further retry waits this many times longer"
+    )
+    retry_max_seconds: float = Field(
+        default=600.0, description="Federation: the longest wait between two retries"
+    )
+    retry_max_attempts: int = Field(
+        default=20,
+        description=(
+            "Federation: after this many failed attempts a forward is dead-lettered (an "
+            "operator re-sends it with `lienthong federation resend ID`)"
+        ),
+    )
+    redirect_merged: bool = Field(
+        default=False,
+        description=(
+            "A package to an agency merged into a successor is refused (RECIPIENT_MERGED); "
+            "true: delivered to the successor instead, with a trace note"
+        ),
+    )
+
     @property
     def resolved_blob_dir(self) -> Path:
         return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"

@@ -72,6 +72,12 @@ class ErrorCode(StrEnum):
     NUMBER_REGISTER_BUSY = "NUMBER_REGISTER_BUSY"
     RECEIPT_INVALID = "RECEIPT_INVALID"
     HUB_UNAVAILABLE = "HUB_UNAVAILABLE"
+    # Federation (hub to hub)
+    HUB_UNKNOWN = "HUB_UNKNOWN"
+    HUB_SIGNATURE_INVALID = "HUB_SIGNATURE_INVALID"
+    FORWARD_LOOP = "FORWARD_LOOP"
+    FORWARD_NOT_ALLOWED = "FORWARD_NOT_ALLOWED"
+    OUTBOX_ITEM_NOT_FOUND = "OUTBOX_ITEM_NOT_FOUND"
     # Anything else
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
@@ -190,6 +196,24 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         "package.",
     ),
     ErrorCode.HUB_UNAVAILABLE: (502, "The hub could not be reached or answered unexpectedly."),
+    ErrorCode.HUB_UNKNOWN: (
+        403,
+        "The forwarding hub is not listed in the routing directory; nothing was stored.",
+    ),
+    ErrorCode.HUB_SIGNATURE_INVALID: (
+        403,
+        "The forward request's hub signature is missing, malformed, stale or does not verify "
+        "against the hub certificate the directory lists.",
+    ),
+    ErrorCode.FORWARD_LOOP: (
+        409,
+        "The package already passed through this hub (its hop list names it): a routing loop.",
+    ),
+    ErrorCode.FORWARD_NOT_ALLOWED: (
+        403,
+        "That hub may not forward packages of this sender or to these recipients.",
+    ),
+    ErrorCode.OUTBOX_ITEM_NOT_FOUND: (404, "No such item in the federation outbox."),
     ErrorCode.STORAGE_UNAVAILABLE: (503, "Storage is unavailable; nothing was stored, retry."),
     ErrorCode.INTERNAL: (500, "Internal error; nothing was stored."),
 }

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lienthong.agencies import store as agency_store
+from lienthong.agencies.model import Validity
 from lienthong.audit.store import AuditEvent
 from lienthong.blobs import BlobStore
 from lienthong.blobs.staging import StagedFile, StagingArea
@@ -60,6 +61,8 @@ from lienthong.exchange.model import (
     Refusal,
     TransportState,
 )
+from lienthong.federation import model as federation
+from lienthong.federation import store as federation_store
 
 
 @dataclass
@@ -148,8 +151,14 @@ class _Incoming:
     size: int
     now: datetime
     report: dict[str, Any] | None
+    forwarded: federation.Forwarded | None = None
     message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Federation: the hub serving each agency met so far (None: this hub), and the outbox row
+    # per next hub (one per message and next hub, whatever the number of recipients behind it).
+    hubs: dict[str, str | None] = field(default_factory=dict)
+    outbox: dict[str, dict[str, Any]] = field(default_factory=dict)
+    redirected: dict[str, str] = field(default_factory=dict)
 
     def add(self, table: str, **values: Any) -> None:
         self.rows.setdefault(table, []).append(values)
@@ -165,6 +174,8 @@ _TABLES: tuple[tuple[str, Table], ...] = tuple(
         store.Recipient,
         store.Delivery,
         store.StatusEvent,
+        federation_store.OutboxRow,
+        federation_store.MessageRouteRow,
         AuditEvent,
     )
 )
@@ -180,8 +191,14 @@ class Intake:
         limits: Limits,
         verifier: PackageVerifier | None = None,
         on_commit: Callable[[SendResult], None] | None = None,
+        route: federation.Route | None = None,
+        redirect_merged: bool = False,
     ) -> None:
         self.db = db
+        # Federation: with a route, a recipient served by another hub gets an outbox row (to
+        # the next hub) instead of a delivery; without one every recipient is delivered here.
+        self.route = route
+        self.redirect_merged = redirect_merged
         self.blobs = blobs
         self.clock = clock
         self.limits = limits
@@ -199,11 +216,20 @@ class Intake:
         *,
         idempotency_key: str | None = None,
         expected_kind: MessageKind | None = None,
+        forwarded: federation.Forwarded | None = None,
     ) -> SendResult:
+        """Accept a package (see the module docstring). ``forwarded``: a package another hub
+        forwarded (:mod:`lienthong.federation.service`); it is accepted on behalf of its
+        ``From`` (``agency`` is ignored) once ``forwarded.admit`` allowed that sender, with
+        the upstream message id as idempotency key, for the recipients it names only."""
         digest = staged.close()
         sink = StagingSink(staging)
         with staged.open() as fh:
             package = parse_package(fh, sink=sink, limits=self.limits)
+        if forwarded is not None:
+            forwarded.admit(package.sender)
+            agency = package.sender
+            idempotency_key = forwarded.idempotency_key
         if package.sender != agency:
             raise ExchangeError(
                 f"From/OrganId is {package.sender!r} but the caller is {agency!r}.",
@@ -223,7 +249,7 @@ class Intake:
         now = self.clock.now()
 
         def incoming() -> _Incoming:
-            return _Incoming(agency, package, digest, staged.size, now, report)
+            return _Incoming(agency, package, digest, staged.size, now, report, forwarded)
 
         # 2. Dry run: every rule, nothing written.
         with self.db.read() as session:
@@ -268,6 +294,9 @@ class Intake:
                     return _replay(earlier, item.digest)
             result = self._decide(session, item, write=True, recheck=recheck)
             assert result is not None
+            self._record_route(item)
+            if item.redirected:
+                result.extra["redirected"] = dict(item.redirected)
             message = item.rows["messages"][0]
             message["idempotency_key"] = idempotency_key
             message["answer"] = result.as_dict()
@@ -324,7 +353,66 @@ class Intake:
             created_at=item.now,
         )
 
-    def _deliver(self, item: _Incoming, recipient: str, document_id: str) -> None:
+    def _record_route(self, item: _Incoming) -> None:
+        """The hop list of a message that came from or goes to another hub (this hub last)."""
+        if self.route is None or not (item.forwarded or item.outbox):
+            return
+        hops = list(item.forwarded.hops) if item.forwarded else []
+        hops.append(federation.Hop(self.route.this_hub, item.now))
+        item.add(
+            "federation_message_routes",
+            message_id=item.message_id,
+            from_hub=item.forwarded.from_hub if item.forwarded else None,
+            hops=[hop.as_dict() for hop in hops],
+            targets=list(item.forwarded.targets) if item.forwarded else None,
+        )
+
+    def _learn_hubs(self, session: Session, item: _Incoming, codes: list[str]) -> None:
+        """Which hub serves each of ``codes`` (one query for those not known yet)."""
+        if self.route is None:
+            return
+        missing = [c for c in codes if c not in item.hubs]
+        if missing:
+            found = agency_store.agencies_by_codes(session, missing)
+            for code in missing:
+                agency = found.get(code)
+                item.hubs[code] = agency.hub_code if agency is not None else None
+
+    def _in_scope(self, item: _Incoming, codes: list[str]) -> list[str]:
+        """A forwarded package is this hub's business only for the recipients it names."""
+        if item.forwarded is None:
+            return codes
+        wanted = set(item.forwarded.targets)
+        return [c for c in codes if c in wanted]
+
+    def _deliver(self, session: Session, item: _Incoming, recipient: str, document_id: str) -> None:
+        """A delivery row for a recipient served here; for one served by another hub, the
+        recipient joins the outbox row to the next hub (Decision 28/2018/QĐ-TTg Art. 7: the
+        provincial and ministerial axes connect to the national axis)."""
+        if self.route is not None:
+            self._learn_hubs(session, item, [recipient])
+            hop = federation.next_hop(self.route, item.hubs.get(recipient))
+            if hop is not None:
+                row = item.outbox.get(hop)
+                if row is None:
+                    item.add(
+                        "federation_outbox",
+                        message_id=item.message_id,
+                        next_hop=hop,
+                        targets=[],
+                        state=federation.OutboxState.PENDING,
+                        attempts=0,
+                        next_attempt_at=item.now,
+                        last_error=None,
+                        last_code=None,
+                        created_at=item.now,
+                        done_at=None,
+                    )
+                    row = item.rows["federation_outbox"][-1]
+                    item.outbox[hop] = row
+                if recipient not in row["targets"]:
+                    row["targets"].append(recipient)
+                return
         item.add(
             "deliveries",
             message_id=item.message_id,
@@ -400,6 +488,15 @@ class Intake:
             item.agency, promulgated or today, code.code_number, code.code_notation
         )
         recipients = list(package.recipients)
+        if item.forwarded is not None:
+            # The upstream hub resolved the recipients this hub takes on (and any redirect).
+            recipients = list(dict.fromkeys(item.forwarded.targets))
+            if not recipients:
+                raise ExchangeError(
+                    code=ErrorCode.FORWARD_NOT_ALLOWED, detail={"reason": "no recipients"}
+                )
+        elif self.redirect_merged:
+            recipients = self._redirect_merged(session, item, recipients, today)
         year = promulgation_year(header)
         number_key = model.normalise_number(code.code_number)
         notation_key = model.normalise_notation(code.code_notation)
@@ -440,6 +537,7 @@ class Intake:
             replaced = [_own_document(session, item.agency, t) for t in targets]
         if not write:
             return None
+        self._learn_hubs(session, item, recipients)
         document_id = uuid.uuid4().hex
         other = header.other_info
         item.add(
@@ -483,7 +581,7 @@ class Intake:
                 removed=False,
                 added_at=item.now,
             )
-            self._deliver(item, recipient, document_id)
+            self._deliver(session, item, recipient, document_id)
         self._audit(
             item,
             "document.sent",
@@ -493,6 +591,7 @@ class Intake:
             sha256=item.digest,
             bussiness_doc_type=int(package.bussiness_doc_type),
             replaces=[d.id for d in replaced],
+            **({"redirected": dict(item.redirected)} if item.redirected else {}),
         )
         return self._result(item, document_id, edxml_id, recipients)
 
@@ -518,12 +617,14 @@ class Intake:
             status_code=status if is_status else None,
         )
         asked: list[str] = []
-        for row in store.recipients_of(session, document.id):
-            if not model.may_receive_request(_view(row)):
+        rows = store.recipients_of(session, document.id)
+        in_scope = set(self._in_scope(item, [r.recipient_code for r in rows]))
+        for row in rows:
+            if row.recipient_code not in in_scope or not model.may_receive_request(_view(row)):
                 continue
             row.pending = PendingRequest.RECALL
             asked.append(row.recipient_code)
-            self._deliver(item, row.recipient_code, document.id)
+            self._deliver(session, item, row.recipient_code, document.id)
             item.add(
                 "status_events",
                 document_id=document.id,
@@ -550,7 +651,9 @@ class Intake:
             raise ExchangeError(code=ErrorCode.DOCUMENT_RECALLED, detail={"document": document.id})
         info = package.bussiness.document_info if package.bussiness else None
         receivers = info.receivers if info else ()
-        added = [r.organ_id for r in receivers if r.receiver_type == ReceiverType.ADDED]
+        added = self._in_scope(
+            item, [r.organ_id for r in receivers if r.receiver_type == ReceiverType.ADDED]
+        )
         removed = {r.organ_id for r in receivers if r.receiver_type == ReceiverType.REMOVED}
         if added:
             agency_store.check_recipients(session, added, _local_date(item.now))
@@ -589,8 +692,8 @@ class Intake:
                 added_at=item.now,
             )
             notified.append(code_)
-        for code_ in notified:
-            self._deliver(item, code_, document.id)
+        for code_ in self._in_scope(item, notified):
+            self._deliver(session, item, code_, document.id)
         self._attachments(item, package, document.id)
         header = package.header
         if header.subject:
@@ -660,11 +763,36 @@ class Intake:
             source="recipient",
             created_at=item.now,
         )
-        self._deliver(item, document.sender_code, document.id)
+        self._deliver(session, item, document.sender_code, document.id)
         self._audit(item, "status.sent", document.id, status=str(code))
         return self._result(
             item, document.id, document.edxml_document_id, [document.sender_code], str(code)
         )
+
+    def _redirect_merged(
+        self, session: Session, item: _Incoming, recipients: list[str], today: date
+    ) -> list[str]:
+        """With ``redirect_merged``: a recipient merged into a successor is replaced by the
+        successor (followed to the end of the chain); ``item.redirected`` keeps the trace
+        (old code -> new code) for the answer and the audit log, while the package, the
+        history and the registry keep the old names."""
+        found = agency_store.agencies_by_codes(session, recipients)
+        out: list[str] = []
+        for code in recipients:
+            target, seen = code, {code}
+            agency = found.get(code)
+            while agency is not None and agency.validity(today) is Validity.MERGED:
+                successor = agency.successor_code
+                if successor is None or successor in seen:
+                    break
+                seen.add(successor)
+                target = successor
+                agency = agency_store.get_agency(session, successor)
+            if target != code:
+                item.redirected[code] = target
+            if target not in out:
+                out.append(target)
+        return out
 
 
 def _replay(earlier: store.Message, digest: str) -> SendResult:

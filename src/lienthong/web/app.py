@@ -36,7 +36,12 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not hasattr(app.state, "container"):
             app.state.container = build_container(settings)
+        worker = app.state.container.federation_worker
+        if worker is not None:
+            worker.start()  # forwarding and directory pulling (lienthong.federation.worker)
         yield
+        if worker is not None:
+            worker.close()
         if container is None:
             app.state.container.close()
 
@@ -105,6 +110,9 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     from lienthong.exchange.api import router as exchange_router
 
     app.include_router(exchange_router)
+    from lienthong.federation.api import router as federation_router
+
+    app.include_router(federation_router)
     try:
         from lienthong.exchange.axis import router as axis_router
     except ModuleNotFoundError:

@@ -1,0 +1,79 @@
+"""HTTP routes of the federation (``/federation/v1``): thin, over :class:`FederationService`.
+
+* ``POST /forward``: another hub forwards a package (body: the package bytes; header
+  ``X-Lienthong-Hub-Signature``: the hub's signed claims, see :mod:`.signing`).
+* ``GET /directory?since=``: the routing directory (served by the national hub; ETag).
+* ``GET /outbox``: the operator's view of the backlog and the dead letters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from lienthong.blobs.staging import StagingArea
+from lienthong.errors import ErrorCode, LienthongError
+from lienthong.exchange.api import PackageTooLargeError, spool_body
+from lienthong.federation.service import FederationService
+from lienthong.web.auth import container_of
+
+router = APIRouter(prefix="/federation/v1", tags=["federation"])
+
+
+class FederationOffError(LienthongError):
+    default_code = ErrorCode.FORBIDDEN
+
+
+def _service(request: Request) -> FederationService:
+    service: FederationService | None = getattr(container_of(request), "federation", None)
+    if service is None:
+        raise FederationOffError("Federation is not enabled on this hub (hub_id unset).")
+    return service
+
+
+@router.post("/forward", status_code=201, summary="A package forwarded by another hub")
+async def forward(
+    request: Request,
+    x_lienthong_hub_signature: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    service = _service(request)
+    container = container_of(request)
+    limit = container.settings.max_package_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PackageTooLargeError(detail={"limit_bytes": limit})
+    with StagingArea(container.settings.staging_dir) as staging:
+        staged = await spool_body(request.stream(), staging, limit)
+        result = await run_in_threadpool(
+            service.accept_forward, x_lienthong_hub_signature, staged, staging
+        )
+    return JSONResponse(result.as_dict(), status_code=200 if result.replay else 201)
+
+
+@router.get("/directory", summary="The routing directory: agencies, their hubs, the hubs")
+async def directory(
+    request: Request,
+    since: datetime | None = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    etag, changes = await run_in_threadpool(_service(request).directory, since, if_none_match)
+    if changes is None:
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(changes, headers={"ETag": etag})
+
+
+@router.get("/outbox", summary="Outbox: counts per state, latest items, dead letters")
+async def outbox(
+    request: Request,
+    state: Annotated[list[str] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    """For the hub's operators, on the hub's own host only (until operator accounts exist)."""
+    if request.client is None or request.client.host not in ("127.0.0.1", "::1", "testclient"):
+        raise FederationOffError("The outbox is shown to the hub's own host only.")
+    result: dict[str, Any] = await run_in_threadpool(_service(request).outbox, state, limit)
+    return result

@@ -1,0 +1,376 @@
+"""Use cases of the federation: the routing directory (served by the national hub, pulled by
+the others), accepting a forwarded package, and the outbox (claim, record, list, re-send).
+
+Why the hop list is not in the package
+--------------------------------------
+edXML has a ``TraceHeaderList`` for the path of a package, but a package on the axis is signed
+by its sender with an *enveloped* XML signature whose ``Reference URI=""`` covers the whole
+document (Circular 41/2017/TT-BTTTT; QCVN 102:2016): a hub that appended a trace header would
+break the sender's signature, and every later hub would refuse the package. So the package
+travels byte for byte as the sender signed it, and the hops (hub id and acceptance time) travel
+beside it, in the forward request's signed metadata (:mod:`lienthong.federation.signing`). Each
+hub stores the list with the message (``federation_message_routes``) and the document's timeline
+shows it.
+
+Each public method runs one unit of work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lienthong.agencies import store as agency_store
+from lienthong.audit.store import record as audit
+from lienthong.blobs.staging import StagedFile, StagingArea
+from lienthong.clock import Clock, as_utc
+from lienthong.db import Database
+from lienthong.errors import ErrorCode, LienthongError
+from lienthong.exchange.intake import Intake, SendResult
+from lienthong.federation import model, store
+from lienthong.federation.model import Forwarded, Hop, OutboxState, RetryPolicy, Route
+from lienthong.federation.signing import ForwardClaims, verify_forward
+from lienthong.logs import get_logger
+
+log = get_logger("lienthong.federation")
+
+DIRECTORY_CURSOR = "directory"
+
+
+class FederationError(LienthongError):
+    default_code = ErrorCode.FORBIDDEN
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the next hub answered to one attempt."""
+
+    ok: bool
+    status: int | None = None
+    code: str | None = None
+    reason: str | None = None
+
+
+class FederationService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        intake: Intake,
+        route: Route,
+        retry: RetryPolicy,
+        lease: timedelta,
+        signature_window: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.intake = intake
+        self.route = route
+        self.retry = retry
+        self.lease = lease
+        self.signature_window = signature_window
+
+    # -- hubs ---------------------------------------------------------------------------------
+
+    def save_hub(
+        self, *, code: str, name: str, role: str, url: str, certificate_pem: str
+    ) -> dict[str, Any]:
+        """Add or change a hub of the network (on the national hub: part of the directory)."""
+        model.HubRole(role)
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            row = store.save_hub(
+                session,
+                {
+                    "code": code,
+                    "name": name,
+                    "role": role,
+                    "url": url.rstrip("/"),
+                    "certificate_pem": certificate_pem,
+                },
+                now,
+            )
+            audit(session, at=now, actor="operator", action="federation.hub_saved", subject=code)
+            return _hub_dict(row)
+
+    def hubs(self) -> list[dict[str, Any]]:
+        with self.db.read() as session:
+            return [_hub_dict(h) for h in store.list_hubs(session)]
+
+    def hub_url(self, code: str) -> str | None:
+        with self.db.read() as session:
+            row = store.get_hub(session, code)
+            return row.url if row is not None and row.active else None
+
+    # -- the directory (national side) ----------------------------------------------------------
+
+    def directory(
+        self, since: datetime | None, if_none_match: str | None = None
+    ) -> tuple[str, dict[str, Any] | None]:
+        """``(etag, changes)``; ``changes`` is None when ``if_none_match`` is current.
+
+        Changes are every agency and hub changed at or after ``since`` minus an overlap (see
+        :data:`model.DIRECTORY_OVERLAP`); ``cursor`` is what to send next time. An agency's
+        ``hub`` is the hub serving it, this hub's id where the registry says ``None``.
+        """
+        now = self.clock.now()
+        with self.db.read() as session:
+            etag = model.directory_etag(store.directory_version(session))
+            if if_none_match is not None and if_none_match == etag:
+                return etag, None
+            start = model.pull_window_start(since)
+            agencies = store.changed_agencies(session, start)
+            hubs = store.changed_hubs(session, start)
+            return etag, {
+                "hub": self.route.this_hub,
+                "cursor": now.isoformat(),
+                "agencies": [self._entry(a) for a in agencies],
+                "hubs": [_hub_dict(h) | {"certificate_pem": h.certificate_pem} for h in hubs],
+            }
+
+    def _entry(self, row: agency_store.AgencyRow) -> dict[str, Any]:
+        return {
+            "code": row.code,
+            "name": row.name,
+            "level": row.level,
+            "parent_code": row.parent_code,
+            "hub": row.hub_code or self.route.this_hub,
+            "valid_from": row.valid_from.isoformat() if row.valid_from else None,
+            "valid_to": row.valid_to.isoformat() if row.valid_to else None,
+            "successor_code": row.successor_code,
+            "organization_in_charge": row.organization_in_charge,
+            "address": row.address,
+            "email": row.email,
+            "telephone": row.telephone,
+            "fax": row.fax,
+            "website": row.website,
+            "updated_at": as_utc(row.updated_at).isoformat(),
+        }
+
+    # -- the directory (pulling side) -----------------------------------------------------------
+
+    def directory_cursor(self) -> tuple[datetime | None, str | None]:
+        with self.db.read() as session:
+            row = store.get_cursor(session, DIRECTORY_CURSOR)
+            if row is None:
+                return None, None
+            return (as_utc(row.cursor) if row.cursor else None), row.etag
+
+    def apply_directory(self, changes: dict[str, Any], etag: str | None) -> int:
+        """Store a pulled directory page; returns how many agencies changed here."""
+        now = self.clock.now()
+        entries = []
+        for entry in changes["agencies"]:
+            hub = entry["hub"]
+            entries.append(
+                {
+                    **entry,
+                    "hub_code": None if hub == self.route.this_hub else hub,
+                    "valid_from": _date(entry.get("valid_from")),
+                    "valid_to": _date(entry.get("valid_to")),
+                }
+            )
+        with self.db.unit_of_work() as session:
+            for hub in changes["hubs"]:
+                existing = store.get_hub(session, hub["code"])
+                if (
+                    existing is None
+                    or _hub_dict(existing) | {"certificate_pem": existing.certificate_pem} != hub
+                ):
+                    store.save_hub(session, hub, now)
+            changed = store.apply_agencies(session, entries, now)
+            cursor = datetime.fromisoformat(changes["cursor"])
+            store.save_cursor(session, DIRECTORY_CURSOR, cursor, etag, now)
+        if changed:
+            log.info("federation.directory_applied", changed=changed)
+        return changed
+
+    # -- a forwarded package ------------------------------------------------------------------
+
+    def accept_forward(
+        self, token: str | None, staged: StagedFile, staging: StagingArea
+    ) -> SendResult:
+        """Accept a package another hub forwarded: check the hub and its signature against
+        the directory, the hop list (no loop) and that the hub may speak for the sender; then
+        the normal intake, on behalf of the package's ``From``, for the named recipients."""
+        digest = staged.close()
+        now = self.clock.now()
+        claims = self._verified_claims(token, now)
+        if claims.sha256 != digest:
+            raise FederationError(
+                "The body is not the package the hub signed.",
+                code=ErrorCode.HUB_SIGNATURE_INVALID,
+            )
+        hops = claims.hops
+        loop = model.check_loop(self.route, hops)
+        if loop is not None:
+            raise FederationError(loop.reason, code=loop.code, detail={"hops": _hops(hops)})
+
+        def admit(sender: str) -> None:
+            with self.db.read() as session:
+                agency = agency_store.get_agency(session, sender)
+            sender_hub = agency.hub_code if agency is not None else None
+            problem = model.check_forward(
+                self.route, from_hub=claims.hub, hops=hops, sender_hub=sender_hub
+            )
+            if problem is not None:
+                raise FederationError(
+                    problem.reason,
+                    code=problem.code,
+                    detail={"hub": claims.hub, "sender": sender, "hops": _hops(hops)},
+                )
+
+        forwarded = Forwarded(
+            from_hub=claims.hub,
+            hops=hops,
+            targets=claims.targets,
+            upstream_message_id=claims.message_id,
+            admit=admit,
+        )
+        result = self.intake.receive(claims.hub, staged, staging, forwarded=forwarded)
+        log.info(
+            "federation.forward_accepted",
+            message_id=result.message_id,
+            upstream=claims.message_id,
+            from_hub=claims.hub,
+            replay=result.replay,
+        )
+        return result
+
+    def _verified_claims(self, token: str | None, now: datetime) -> ForwardClaims:
+        if not token:
+            raise FederationError(
+                "The forward request carries no hub signature.",
+                code=ErrorCode.HUB_SIGNATURE_INVALID,
+            )
+        hub = ForwardClaims.unverified_hub(token)
+        with self.db.read() as session:
+            row = store.get_hub(session, hub) if hub else None
+            certificate = row.certificate_pem if row is not None and row.active else None
+        if certificate is None:
+            raise FederationError(code=ErrorCode.HUB_UNKNOWN, detail={"hub": hub})
+        return verify_forward(token, certificate, now, self.signature_window)
+
+    # -- the outbox -----------------------------------------------------------------------------
+
+    def claim(self, limit: int = 20) -> list[store.Claimed]:
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            return store.claim_due(
+                session, now, now + self.lease, limit, skip_locked=not self.db.is_sqlite
+            )
+
+    def release(self, item: store.Claimed, until: datetime) -> None:
+        """Give a claimed item back unattempted, due at ``until``."""
+        with self.db.unit_of_work() as session:
+            row = store.outbox_item(session, item.id, lock=True)
+            if row is not None and row.state == OutboxState.PENDING:
+                row.next_attempt_at = until
+
+    def record(self, item: store.Claimed, outcome: Outcome) -> tuple[str, datetime | None]:
+        """Record an attempt's outcome: the item's new state, and when it is retried (None:
+        not retried)."""
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            row = store.outbox_item(session, item.id, lock=True)
+            if row is None or row.state != OutboxState.PENDING:
+                return (row.state if row is not None else OutboxState.DONE), None
+            row.attempts += 1
+            if outcome.ok:
+                row.state, row.done_at = OutboxState.DONE, now
+                row.last_error = row.last_code = None
+                return row.state, None
+            row.last_error = (outcome.reason or "")[:2000]
+            row.last_code = outcome.code
+            when = (
+                None
+                if model.is_permanent(outcome.status, outcome.code)
+                else (self.retry.after_failure(row.attempts, now))
+            )
+            if when is None:
+                row.state = OutboxState.DEAD
+                audit(
+                    session,
+                    at=now,
+                    actor=self.route.this_hub,
+                    action="federation.dead_letter",
+                    subject=str(row.id),
+                    detail={
+                        "message_id": row.message_id,
+                        "reason": row.last_error,
+                        "code": outcome.code,
+                        "next_hop": row.next_hop,
+                    },
+                )
+                log.warning("federation.dead_letter", item=row.id, reason=row.last_error)
+                return row.state, None
+            row.next_attempt_at = when
+            store.postpone_link(session, row.next_hop, after_id=row.id, until=when)
+            return row.state, when
+
+    def resend(self, item_id: int, actor: str = "operator") -> dict[str, Any]:
+        """Put an item (dead-lettered, or waiting out a backoff) back for an attempt now."""
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            row = store.outbox_item(session, item_id, lock=True)
+            if row is None:
+                raise FederationError(code=ErrorCode.OUTBOX_ITEM_NOT_FOUND, detail={"id": item_id})
+            if row.state == OutboxState.DONE:
+                raise FederationError(
+                    "This item was delivered to the next hub already.",
+                    code=ErrorCode.REQUEST_INVALID,
+                    detail={"id": item_id},
+                )
+            row.state, row.next_attempt_at, row.attempts = OutboxState.PENDING, now, 0
+            audit(session, at=now, actor=actor, action="federation.resend", subject=str(row.id))
+            return _outbox_dict(row)
+
+    def outbox(self, states: list[str] | None = None, limit: int = 200) -> dict[str, Any]:
+        """The operator's view: counts per state and the latest items (dead letters with
+        their reason)."""
+        with self.db.read() as session:
+            return {
+                "counts": store.count_by_state(session),
+                "items": [_outbox_dict(r) for r in store.list_outbox(session, states, limit)],
+            }
+
+    def route_of_messages(self, session: Session, message_ids: list[str]) -> dict[str, Any]:
+        return {mid: row.hops for mid, row in store.routes_of(session, message_ids).items()}
+
+
+def _hops(hops: list[Hop]) -> list[dict[str, str]]:
+    return [h.as_dict() for h in hops]
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _hub_dict(row: store.HubRow) -> dict[str, Any]:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "role": row.role,
+        "url": row.url,
+        "active": row.active,
+    }
+
+
+def _outbox_dict(row: store.OutboxRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "message_id": row.message_id,
+        "next_hop": row.next_hop,
+        "targets": row.targets,
+        "state": row.state,
+        "attempts": row.attempts,
+        "next_attempt_at": as_utc(row.next_attempt_at).isoformat(),
+        "last_error": row.last_error,
+        "last_code": row.last_code,
+        "created_at": as_utc(row.created_at).isoformat(),
+        "done_at": as_utc(row.done_at).isoformat() if row.done_at else None,
+    }

@@ -1,0 +1,85 @@
+"""Wiring of the federation into a hub process (called by :mod:`lienthong.web.container`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from lienthong.blobs import BlobStore
+from lienthong.clock import Clock
+from lienthong.config import Settings
+from lienthong.db import Database
+from lienthong.exchange.intake import Intake, SendResult
+from lienthong.federation.model import RetryPolicy, Route
+from lienthong.federation.service import FederationService
+from lienthong.federation.worker import DirectoryPuller, FederationWorker, Forwarder
+from lienthong.trust.receipts import ReceiptSigner
+
+
+def build_federation(
+    settings: Settings,
+    db: Database,
+    blobs: BlobStore,
+    clock: Clock,
+    intake: Intake,
+    signer: ReceiptSigner | None,
+) -> tuple[FederationService | None, FederationWorker | None]:
+    """The federation service and its worker when ``hub_id`` is set (the app's lifespan starts
+    the worker). From then on the intake routes recipients of other hubs into the outbox, and
+    each commit wakes the forwarder. ``redirect_merged`` is applied in any case."""
+    intake.redirect_merged = settings.redirect_merged
+    if not settings.hub_id:
+        return None, None
+    if settings.national_hub_url and not settings.national_hub_id:
+        raise ValueError("national_hub_url needs national_hub_id")
+    route = Route(settings.hub_id, settings.national_hub_id or settings.hub_id)
+    intake.route = route
+    service = FederationService(
+        db=db,
+        clock=clock,
+        intake=intake,
+        route=route,
+        retry=RetryPolicy(
+            first=settings.retry_first_seconds,
+            factor=settings.retry_factor,
+            maximum=settings.retry_max_seconds,
+            attempts=settings.retry_max_attempts,
+        ),
+        lease=timedelta(seconds=2 * settings.federation_timeout_seconds + 5),
+    )
+
+    def hub_url(code: str) -> str | None:
+        url = service.hub_url(code)
+        if url is None and code == route.national_hub and settings.national_hub_url:
+            url = settings.national_hub_url.rstrip("/")
+        return url
+
+    forwarder = None
+    if signer is not None:
+        forwarder = Forwarder(
+            service,
+            blobs=blobs,
+            signer=signer,
+            clock=clock,
+            hub_url=hub_url,
+            timeout=settings.federation_timeout_seconds,
+        )
+    puller = None
+    if settings.national_hub_url and not route.is_national:
+        puller = DirectoryPuller(
+            service, settings.national_hub_url, timeout=settings.federation_timeout_seconds
+        )
+    worker = FederationWorker(
+        forwarder,
+        puller,
+        poll_seconds=settings.federation_poll_seconds,
+        pull_seconds=settings.federation_pull_seconds,
+    )
+    previous = intake.on_commit
+
+    def on_commit(result: SendResult) -> None:
+        if previous is not None:
+            previous(result)
+        worker.trigger()
+
+    intake.on_commit = on_commit
+    return service, worker
