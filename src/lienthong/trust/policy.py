@@ -161,7 +161,9 @@ class SignatureVerifier:
                 "The signature verifies with the certificate's key.",
                 method=verified.signature_method,
             )
-        if not self._is_what_was_signed(package, verified.signed_data):
+        if not verified.document_is_signed_data and not self._is_what_was_signed(
+            package, verified.signed_data
+        ):
             report.set(
                 "integrity",
                 CheckStatus.FAILED,

@@ -18,6 +18,7 @@ from lxml import etree
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
 from signxml.signer import XMLSigner
+from signxml.util import _remove_sig
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 from lienthong.edxml.model import NS
@@ -36,6 +37,8 @@ __all__ = [
 
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 _NSMAP = {"ds": DSIG_NS, "e": NS}
+_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+_EXC_C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0.value
 _ALLOWED_PARENTS = frozenset({f"{{{NS}}}edXMLHeader", f"{{{NS}}}edXML"})
 _MODERN_METHODS = frozenset(
     {SignatureMethod.RSA_SHA256, SignatureMethod.RSA_SHA384, SignatureMethod.RSA_SHA512}
@@ -77,9 +80,20 @@ class VerifiedSignature:
     signature_method: str
     legacy_sha1: bool
     signed_data: bytes  # canonical bytes of what was signed: the only thing to trust
+    # True when the package minus its one ds:Signature canonicalises to ``signed_data``, i.e.
+    # every byte a reader of the package sees, outside the signature, was signed.
+    document_is_signed_data: bool = False
 
 
-class _Sha1Signer(XMLSigner):
+class _Signer(XMLSigner):
+    """signxml's signer with our parser (huge_tree, no entities), for big packages."""
+
+    @property
+    def parser(self) -> etree.XMLParser:
+        return safe_parser()
+
+
+class _Sha1Signer(_Signer):
     """Legacy RSA-SHA1 signing, only to build test packages like the old systems send."""
 
     def check_deprecated_methods(self) -> None:
@@ -92,7 +106,7 @@ class PackageSigner:
     def __init__(self, credential: Credential, *, legacy_sha1: bool = False) -> None:
         self.credential = credential
         self._certs = [credential.certificate, *credential.chain]
-        signer_class = _Sha1Signer if legacy_sha1 else XMLSigner
+        signer_class = _Sha1Signer if legacy_sha1 else _Signer
         self._signer = signer_class(
             signature_algorithm=(
                 SignatureMethod.RSA_SHA1 if legacy_sha1 else SignatureMethod.RSA_SHA256
@@ -190,13 +204,30 @@ def verify_package_signature(data: bytes, *, allow_sha1: bool) -> VerifiedSignat
         raise SignatureCheckError("signature", ErrorCode.SIGNATURE_INVALID, str(exc)) from None
     if isinstance(result, list):  # expect_references=1 gives one result
         raise SignatureCheckError("signature", ErrorCode.SIGNATURE_INVALID, "Several references.")
+    signed_data = bytes(result.signed_data)
     return VerifiedSignature(
         certificate=leaf,
         chain=tuple(certs[1:]),
         signature_method=method_uri,
         legacy_sha1=method_uri == SignatureMethod.RSA_SHA1.value,
-        signed_data=bytes(result.signed_data),
+        signed_data=signed_data,
+        document_is_signed_data=_same_as_document(root, signature, references[0], signed_data),
     )
+
+
+def _same_as_document(root: Any, signature: Any, reference: Any, signed_data: bytes) -> bool:
+    """Canonicalise our own reading of the package, minus the signature, as signxml did for
+    the usual transforms (enveloped + exclusive c14n) and compare with what it verified."""
+    transforms = [
+        t.get("Algorithm") for t in reference.findall("ds:Transforms/ds:Transform", _NSMAP)
+    ]
+    if transforms != [_ENVELOPED, _EXC_C14N]:
+        return False
+    if reference.find(f".//{{{_EXC_C14N}}}InclusiveNamespaces") is not None:
+        return False
+    _remove_sig(signature)  # type: ignore[no-untyped-call]  # signxml's own removal, so that tails are handled alike
+    ours: bytes = etree.tostring(root, method="c14n", exclusive=True, with_comments=False)
+    return ours == signed_data
 
 
 def _certificates(signature: Any) -> list[x509.Certificate]:
