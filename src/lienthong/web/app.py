@@ -6,9 +6,10 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +18,7 @@ from lienthong.config import Settings
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.logs import configure_logging, get_logger
 from lienthong.web.container import Container, build_container
+from lienthong.web.pages import STATIC_DIR, render
 
 log = get_logger("lienthong.http")
 
@@ -107,16 +109,21 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 
-    from lienthong.exchange.api import router as exchange_router
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    app.include_router(exchange_router)
+    @app.get("/", include_in_schema=False)
+    async def home(request: Request) -> Response:
+        return render(request, "home.html")
+
+    for router in _routers():
+        app.include_router(router)
+    return app
+
+
+def _routers() -> list[APIRouter]:
+    """Every domain's router (imported here, not at module import, to keep start-up lazy)."""
+    from lienthong.exchange.api import router as exchange_router
+    from lienthong.exchange.axis import router as axis_router
     from lienthong.federation.api import router as federation_router
 
-    app.include_router(federation_router)
-    try:
-        from lienthong.exchange.axis import router as axis_router
-    except ModuleNotFoundError:
-        pass
-    else:
-        app.include_router(axis_router)
-    return app
+    return [exchange_router, axis_router, federation_router]
