@@ -115,8 +115,16 @@ def _key_usage(names: Sequence[str]) -> x509.KeyUsage:
 
 def _name(attributes: Sequence[tuple[x509.ObjectIdentifier, str]]) -> x509.Name:
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
-    attrs += [x509.NameAttribute(oid, value) for oid, value in attributes]
+    attrs += [x509.NameAttribute(oid, _fit(value)) for oid, value in attributes]
     return x509.Name(attrs)
+
+
+def _fit(value: str, limit: int = 64) -> str:
+    """X.520 upper bound (64, counted by ``cryptography`` in UTF-8 bytes for CN): long agency
+    names are cut there; the agency is identified by UID, never by its name."""
+    while len(value.encode()) > limit:
+        value = value[:-1]
+    return value.rstrip()
 
 
 @dataclass
