@@ -19,9 +19,10 @@ run: $(STAMP)
 
 # Chromium for the browser tests comes from the system package registry when missing.
 browsers:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q chromium) >/dev/null
+	@test -x /usr/bin/chromium || { echo "Installing chromium (browser tests)..."; \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null; }
 
-test: $(STAMP)
+test: $(STAMP) browsers
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
