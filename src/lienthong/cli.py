@@ -33,6 +33,10 @@ from lienthong.audit.cli import audit_app  # noqa: E402 - after the app, like th
 from lienthong.gateway.cli import gateway_command  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+from lienthong.federation.cli import federation_app, network_command  # noqa: E402
+
+app.add_typer(federation_app, name="federation")
+demo_app.command("network")(network_command)
 
 from lienthong.trust.cli import pki_app  # noqa: E402
 
