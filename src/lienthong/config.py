@@ -178,6 +178,22 @@ class Settings(BaseSettings):
         ),
     )
 
+    calendar_file: Path | None = Field(
+        default=None,
+        description=(
+            "Working-day calendar: TOML or JSON file with `days_off` (compensatory days off) "
+            "and `working_days` (make-up working Saturdays) announced by the Government"
+        ),
+    )
+    calendar_days_off: str = Field(
+        default="",
+        description="Working-day calendar: extra days off, comma-separated ISO dates",
+    )
+    calendar_working_days: str = Field(
+        default="",
+        description="Working-day calendar: extra working days, comma-separated ISO dates",
+    )
+
     @property
     def resolved_blob_dir(self) -> Path:
         return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
