@@ -78,6 +78,30 @@ class ErrorCode(StrEnum):
     FORWARD_LOOP = "FORWARD_LOOP"
     FORWARD_NOT_ALLOWED = "FORWARD_NOT_ALLOWED"
     OUTBOX_ITEM_NOT_FOUND = "OUTBOX_ITEM_NOT_FOUND"
+    # Accounts (web users, sessions)
+    LOGIN_FAILED = "LOGIN_FAILED"
+    LOGIN_THROTTLED = "LOGIN_THROTTLED"
+    CSRF_INVALID = "CSRF_INVALID"
+    USER_EXISTS = "USER_EXISTS"
+    USER_UNKNOWN = "USER_UNKNOWN"
+    USER_INVALID = "USER_INVALID"
+    # Public service portal (dossier sync, catalogue, feedback)
+    PORTAL_BATCH_TOO_LARGE = "PORTAL_BATCH_TOO_LARGE"
+    PORTAL_DOSSIER_INVALID = "PORTAL_DOSSIER_INVALID"
+    PORTAL_DATE_INVALID = "PORTAL_DATE_INVALID"
+    PORTAL_DOSSIER_CODE_INVALID = "PORTAL_DOSSIER_CODE_INVALID"
+    PORTAL_AGENCY_NOT_IN_SCOPE = "PORTAL_AGENCY_NOT_IN_SCOPE"
+    PORTAL_TRANSITION_NOT_ALLOWED = "PORTAL_TRANSITION_NOT_ALLOWED"
+    PORTAL_DOSSIER_NOT_FOUND = "PORTAL_DOSSIER_NOT_FOUND"
+    PORTAL_PROCEDURE_INVALID = "PORTAL_PROCEDURE_INVALID"
+    PORTAL_PROCEDURE_NOT_FOUND = "PORTAL_PROCEDURE_NOT_FOUND"
+    PORTAL_RECODE_INVALID = "PORTAL_RECODE_INVALID"
+    PORTAL_SERVICE_UNKNOWN = "PORTAL_SERVICE_UNKNOWN"
+    PORTAL_SESSION_INVALID = "PORTAL_SESSION_INVALID"
+    PORTAL_FEEDBACK_INVALID = "PORTAL_FEEDBACK_INVALID"
+    PORTAL_FEEDBACK_NOT_FOUND = "PORTAL_FEEDBACK_NOT_FOUND"
+    PORTAL_FEEDBACK_RATE_LIMITED = "PORTAL_FEEDBACK_RATE_LIMITED"
+    PORTAL_FEEDBACK_STATE = "PORTAL_FEEDBACK_STATE"
     # Anything else
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
@@ -214,6 +238,67 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         "That hub may not forward packages of this sender or to these recipients.",
     ),
     ErrorCode.OUTBOX_ITEM_NOT_FOUND: (404, "No such item in the federation outbox."),
+    ErrorCode.LOGIN_FAILED: (401, "Unknown user name or wrong password."),
+    ErrorCode.LOGIN_THROTTLED: (
+        429,
+        "Too many failed sign-ins for this user or address; wait and try again.",
+    ),
+    ErrorCode.CSRF_INVALID: (
+        403,
+        "The form's anti-forgery token is missing or wrong; nothing was changed.",
+    ),
+    ErrorCode.USER_EXISTS: (409, "A user with that name already exists."),
+    ErrorCode.USER_UNKNOWN: (404, "No such user."),
+    ErrorCode.USER_INVALID: (
+        422,
+        "The user's name, roles, agency or password do not meet the rules.",
+    ),
+    ErrorCode.PORTAL_BATCH_TOO_LARGE: (
+        413,
+        "The batch holds more items than one call may carry (1,000); nothing was stored.",
+    ),
+    ErrorCode.PORTAL_DOSSIER_INVALID: (
+        400,
+        "A dossier or processing step lacks a required field or has a value of the wrong form.",
+    ),
+    ErrorCode.PORTAL_DATE_INVALID: (
+        400,
+        "A date is not of the form yyyyMMddHHmmss (Asia/Ho_Chi_Minh) or does not exist.",
+    ),
+    ErrorCode.PORTAL_DOSSIER_CODE_INVALID: (400, "The dossier code (MaHoSo) is empty or unusable."),
+    ErrorCode.PORTAL_AGENCY_NOT_IN_SCOPE: (
+        403,
+        "The dossier's agency is not under the authenticated one-stop system's agency.",
+    ),
+    ErrorCode.PORTAL_TRANSITION_NOT_ALLOWED: (
+        409,
+        "The dossier status may not move from its current status to the one sent.",
+    ),
+    ErrorCode.PORTAL_DOSSIER_NOT_FOUND: (404, "No dossier with that code has been synced."),
+    ErrorCode.PORTAL_PROCEDURE_INVALID: (
+        400,
+        "A procedure catalogue record is incomplete or inconsistent; nothing was imported.",
+    ),
+    ErrorCode.PORTAL_PROCEDURE_NOT_FOUND: (404, "No procedure with that code is catalogued."),
+    ErrorCode.PORTAL_RECODE_INVALID: (
+        422,
+        "The new procedure code is not published for the dossier's agency at its reception.",
+    ),
+    ErrorCode.PORTAL_SERVICE_UNKNOWN: (400, "The gateway has no service of that name."),
+    ErrorCode.PORTAL_SESSION_INVALID: (
+        401,
+        "The gateway session token is missing, unknown or expired; log in again (LayToken).",
+    ),
+    ErrorCode.PORTAL_FEEDBACK_INVALID: (400, "The feedback lacks a required field or is too long."),
+    ErrorCode.PORTAL_FEEDBACK_NOT_FOUND: (404, "No feedback item with that tracking code."),
+    ErrorCode.PORTAL_FEEDBACK_RATE_LIMITED: (
+        429,
+        "Too much feedback from this address in a short time; nothing was stored, retry later.",
+    ),
+    ErrorCode.PORTAL_FEEDBACK_STATE: (
+        409,
+        "That action is not allowed in the feedback item's current state.",
+    ),
     ErrorCode.STORAGE_UNAVAILABLE: (503, "Storage is unavailable; nothing was stored, retry."),
     ErrorCode.INTERNAL: (500, "Internal error; nothing was stored."),
 }
