@@ -23,6 +23,7 @@ from lienthong.exchange import model, store
 from lienthong.exchange.errors import ExchangeError
 from lienthong.exchange.intake import Intake, PackageVerifier, SendResult
 from lienthong.exchange.model import MessageKind, TransportState
+from lienthong.federation import store as federation_store
 
 __all__ = ["ExchangeService", "PackageVerifier", "SendResult"]
 
@@ -226,7 +227,11 @@ class ExchangeService:
                 ],
                 "timeline": sorted(
                     [_status_item(e) | {"type": "status"} for e in events]
-                    + [_delivery_event(d, m) for d, m in deliveries],
+                    + [_delivery_event(d, m) for d, m in deliveries]
+                    # Hops across hubs and hand-overs to the next hub (federation)
+                    + federation_store.timeline_of_document(
+                        session, document.id, None if is_sender else visible
+                    ),
                     key=lambda item: (item["at"], item["type"]),
                 ),
             }

@@ -343,3 +343,51 @@ def outbox_of_messages(session: Session, message_ids: Sequence[str]) -> list[Out
             .order_by(OutboxRow.id)
         )
     )
+
+
+def timeline_of_document(
+    session: Session, document_id: str, visible: set[str] | None
+) -> list[dict[str, Any]]:
+    """The federation's lines of a document's timeline: the hops of each of its messages that
+    crossed hubs (hub and acceptance time), and each hand-over to a next hub with its state.
+
+    ``visible``: the recipients the viewer may see (``None``: all, for the sender).
+    """
+    messages = select(Message.id).where(Message.document_ref == document_id)
+    lines: list[dict[str, Any]] = []
+    outbox = list(
+        session.scalars(
+            select(OutboxRow).where(OutboxRow.message_id.in_(messages)).order_by(OutboxRow.id)
+        )
+    )
+    shown: set[str] = set()
+    for row in outbox:
+        targets = [t for t in row.targets if visible is None or t in visible]
+        if not targets:
+            continue
+        shown.add(row.message_id)
+        lines.append(
+            {
+                "type": "forward",
+                "message_id": row.message_id,
+                "next_hop": row.next_hop,
+                "recipients": targets,
+                "state": row.state,
+                "attempts": row.attempts,
+                "last_error": row.last_error,
+                "at": row.created_at.isoformat(),
+                "done_at": row.done_at.isoformat() if row.done_at else None,
+            }
+        )
+    routes = session.scalars(
+        select(MessageRouteRow).where(MessageRouteRow.message_id.in_(messages))
+    )
+    for route in routes:
+        hidden = visible is not None and not (set(route.targets or []) & visible)
+        if hidden and route.message_id not in shown:
+            continue
+        for hop in route.hops:
+            lines.append(
+                {"type": "hop", "message_id": route.message_id, "hub": hop["hub"], "at": hop["at"]}
+            )
+    return lines

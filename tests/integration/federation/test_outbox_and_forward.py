@@ -236,6 +236,11 @@ def test_a_forwarded_package_enters_the_next_hub_on_behalf_of_its_sender(
     with n.db.read() as session:
         route = session.get(fstore.MessageRouteRow, accepted.message_id)
         assert route is not None and [h["hub"] for h in route.hops] == [HUB_A, NATIONAL]
+    assert accepted.document_id is not None
+    timeline = n.exchange.document_view(COMMUNE, accepted.document_id)["timeline"]
+    assert [line["hub"] for line in timeline if line["type"] == "hop"] == [HUB_A, NATIONAL]
+    [handover] = [line for line in timeline if line["type"] == "forward"]
+    assert (handover["next_hop"], handover["recipients"]) == (HUB_M, [DEPARTMENT])
     again = forward(n, a, sent.message_id, signer_hub=HUB_A, pki=pki)
     assert again.replay and again.message_id == accepted.message_id  # idempotent re-send
     assert counts(n).documents == 1 and len(outbox_rows(n)) == 1
