@@ -38,7 +38,10 @@ from lienthong.federation.cli import federation_app, network_command  # noqa: E4
 app.add_typer(federation_app, name="federation")
 demo_app.command("network")(network_command)
 
+from lienthong.accounts.cli import accounts_app  # noqa: E402
 from lienthong.trust.cli import pki_app  # noqa: E402
+
+app.add_typer(accounts_app, name="accounts")
 
 app.add_typer(pki_app, name="pki")
 app.command("gateway")(gateway_command)
@@ -151,6 +154,10 @@ def seed(settings: Settings) -> list[dict[str, str]]:
     container = build_container(settings)
     try:
         credentials = seed_demo(container.agencies)
+        from lienthong.accounts.demo import seed_demo_users
+
+        assert container.accounts is not None
+        seed_demo_users(container.accounts, settings.data_dir / "demo-users.json")
     finally:
         container.close()
     path = settings.data_dir / "demo-credentials.json"

@@ -115,6 +115,12 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     async def home(request: Request) -> Response:
         return render(request, "home.html")
 
+    from lienthong.accounts.web import PageInterrupt
+
+    @app.exception_handler(PageInterrupt)
+    async def _page_interrupt(_request: Request, exc: PageInterrupt) -> Response:
+        return exc.response  # a page dependency's redirect to /dang-nhap or 403 page
+
     for router in _routers():
         app.include_router(router)
     return app
@@ -122,8 +128,9 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
 def _routers() -> list[APIRouter]:
     """Every domain's router (imported here, not at module import, to keep start-up lazy)."""
+    from lienthong.accounts.web import router as accounts_router
     from lienthong.exchange.api import router as exchange_router
     from lienthong.exchange.axis import router as axis_router
     from lienthong.federation.api import router as federation_router
 
-    return [exchange_router, axis_router, federation_router]
+    return [exchange_router, axis_router, federation_router, accounts_router]

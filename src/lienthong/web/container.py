@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lienthong.accounts.service import AccountService
 from lienthong.agencies.service import AgencyService
 from lienthong.audit.service import AuditService, BackgroundSealer
 from lienthong.blobs import BlobStore, make_blob_store
@@ -35,6 +36,8 @@ class Container:
     # Federation (hub_id set): the service, and its background worker (started by the app).
     federation: FederationService | None = None
     federation_worker: FederationWorker | None = None
+    # Web users of the hub's screens (sign-in, roles, sessions).
+    accounts: AccountService | None = None
 
     def close(self) -> None:
         if self.federation_worker is not None:
@@ -101,6 +104,7 @@ def build_container(
         audit=audit,
         receipts=receipts,
         audit_sealer=audit_sealer,
+        accounts=AccountService(db, clock),
     )
 
 
