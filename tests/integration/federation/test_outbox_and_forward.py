@@ -345,3 +345,27 @@ def test_a_merged_recipient_is_refused_by_default(
         send(hub, COMMUNE, document_bytes(COMMUNE, ["000.00.00.G14"]))
     assert refused.value.code is ErrorCode.RECIPIENT_MERGED
     assert counts(hub) == before
+
+
+@pytest.mark.postgres
+def test_concurrent_claims_on_postgresql_skip_each_others_items(
+    pg_database_url: str, tmp_path: Path, hub_pki: DemoPKI, clock: FixedClock
+) -> None:
+    from tests.conftest import _truncate_all
+
+    database = Database.from_url(pg_database_url, pool_size=3)
+    _truncate_all(database)
+    try:
+        hub = federated(database, tmp_path, hub_pki, HUB_A, clock)
+        register(hub, COMMUNE)
+        register(hub, DEPARTMENT, hub_code=HUB_M)
+        for number in ("1", "2"):
+            send(hub, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT], number=number))
+        lease = clock.now() + timedelta(seconds=30)
+        with database.unit_of_work() as first:
+            [mine] = fstore.claim_due(first, clock.now(), lease, 1, skip_locked=True)
+            with database.unit_of_work() as second:
+                [theirs] = fstore.claim_due(second, clock.now(), lease, 1, skip_locked=True)
+        assert mine.id != theirs.id
+    finally:
+        database.dispose()
