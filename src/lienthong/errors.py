@@ -102,6 +102,22 @@ class ErrorCode(StrEnum):
     PORTAL_FEEDBACK_NOT_FOUND = "PORTAL_FEEDBACK_NOT_FOUND"
     PORTAL_FEEDBACK_RATE_LIMITED = "PORTAL_FEEDBACK_RATE_LIMITED"
     PORTAL_FEEDBACK_STATE = "PORTAL_FEEDBACK_STATE"
+    # Reporting (Decree 09/2019/NĐ-CP)
+    REGIME_UNKNOWN = "REGIME_UNKNOWN"
+    REGIME_INVALID = "REGIME_INVALID"
+    REPORT_PERIOD_INVALID = "REPORT_PERIOD_INVALID"
+    REPORT_PERIOD_CLOSED = "REPORT_PERIOD_CLOSED"
+    REPORT_NOT_EXPECTED = "REPORT_NOT_EXPECTED"
+    REPORT_UNIT_MISMATCH = "REPORT_UNIT_MISMATCH"
+    REPORT_NOT_FOUND = "REPORT_NOT_FOUND"
+    REPORT_STATE_INVALID = "REPORT_STATE_INVALID"
+    REPORT_LOCKED = "REPORT_LOCKED"
+    REPORT_REASON_REQUIRED = "REPORT_REASON_REQUIRED"
+    REPORT_VALIDATION_FAILED = "REPORT_VALIDATION_FAILED"
+    REPORT_TEMPLATE_INVALID = "REPORT_TEMPLATE_INVALID"
+    REPORT_FILE_TOO_LARGE = "REPORT_FILE_TOO_LARGE"
+    REPORT_SIGNATURE_INVALID = "REPORT_SIGNATURE_INVALID"
+    REPORT_REQUEST_NOT_FOUND = "REPORT_REQUEST_NOT_FOUND"
     # Anything else
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
@@ -299,6 +315,50 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         409,
         "That action is not allowed in the feedback item's current state.",
     ),
+    ErrorCode.REGIME_UNKNOWN: (404, "No reporting regime with that code is in force."),
+    ErrorCode.REGIME_INVALID: (
+        422,
+        "The reporting regime lacks an element of Decree 09 Art. 8 or breaks Art. 8(5) "
+        "(a deadline per level, one working day after the cut-off).",
+    ),
+    ErrorCode.REPORT_PERIOD_INVALID: (
+        422,
+        "The period is not a period of this regime (codes like 2026-M03, 2026-Q1, 2026-Y).",
+    ),
+    ErrorCode.REPORT_PERIOD_CLOSED: (409, "The period is closed; nothing was stored."),
+    ErrorCode.REPORT_NOT_EXPECTED: (
+        422,
+        "This unit does not report under this regime for this period.",
+    ),
+    ErrorCode.REPORT_UNIT_MISMATCH: (
+        403,
+        "A unit may only submit its own reports and decide on the reports sent to it.",
+    ),
+    ErrorCode.REPORT_NOT_FOUND: (404, "No such report."),
+    ErrorCode.REPORT_STATE_INVALID: (409, "The report's state does not allow that action."),
+    ErrorCode.REPORT_LOCKED: (
+        409,
+        "The report was accepted and is locked; a correction is a new version with a reason.",
+    ),
+    ErrorCode.REPORT_REASON_REQUIRED: (
+        400,
+        "Returning a report needs comments; a correction needs a reason.",
+    ),
+    ErrorCode.REPORT_VALIDATION_FAILED: (
+        422,
+        "The report's figures break the form's rules; nothing was stored.",
+    ),
+    ErrorCode.REPORT_TEMPLATE_INVALID: (
+        422,
+        "The spreadsheet is not this form's template (version, sheets, formulas or cells); "
+        "nothing was stored.",
+    ),
+    ErrorCode.REPORT_FILE_TOO_LARGE: (413, "The uploaded file exceeds the size limit."),
+    ErrorCode.REPORT_SIGNATURE_INVALID: (
+        422,
+        "The report PDF is not the rendered report validly signed by the unit's head.",
+    ),
+    ErrorCode.REPORT_REQUEST_NOT_FOUND: (404, "No such ad-hoc or thematic report request."),
     ErrorCode.STORAGE_UNAVAILABLE: (503, "Storage is unavailable; nothing was stored, retry."),
     ErrorCode.INTERNAL: (500, "Internal error; nothing was stored."),
 }
