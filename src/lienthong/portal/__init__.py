@@ -1,0 +1,1 @@
+"""Public service portal: dossier status sync, procedure catalogue, sync quality, feedback."""
