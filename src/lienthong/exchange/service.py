@@ -229,8 +229,12 @@ class ExchangeService:
                     [_status_item(e) | {"type": "status"} for e in events]
                     + [_delivery_event(d, m) for d, m in deliveries]
                     # Hops across hubs and hand-overs to the next hub (federation)
-                    + federation_store.timeline_of_document(
-                        session, document.id, None if is_sender else visible
+                    + (
+                        federation_store.timeline_of_document(
+                            session, document.id, None if is_sender else visible
+                        )
+                        if self.intake.route is not None
+                        else []
                     ),
                     key=lambda item: (item["at"], item["type"]),
                 ),
