@@ -84,6 +84,8 @@ def verify_forward(
     except LienthongError as exc:
         raise HubSignatureError(exc.message) from exc
     listed = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
+    if not listed.not_valid_before_utc <= now <= listed.not_valid_after_utc:
+        raise HubSignatureError("The hub certificate the directory lists is not valid now.")
     if certs[0] != listed:
         raise HubSignatureError(
             "The request is signed with another certificate than the directory lists for this hub."
