@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from lienthong.trust.pki import DemoPKI
+from tests.support import NOW
 
 HUBS = ("HUB.QG", "HUB.A", "HUB.M", "HUB.X")
 
@@ -21,7 +21,7 @@ def hub_pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPKI:
         hubs=list(HUBS),
         ocsp_url="http://127.0.0.1:1/ocsp",
         crl_url="http://127.0.0.1:1/crl",
-        now=datetime.now(UTC),
+        now=NOW,  # the tests' fixed clock; certificates valid from the day before
     )
 
 
