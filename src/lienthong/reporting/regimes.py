@@ -259,3 +259,35 @@ def demo_regime(effective_from: date = date(2025, 1, 1)) -> RegimeVersion:
         windows=WindowSchedule(((date.min, WindowRule(15)),)),
         coinciding=Coinciding.REPLACE,
     )
+
+
+class RegimeCatalogue:
+    """The regimes known to this system, every version, checked on entry (Art. 8)."""
+
+    def __init__(self, cal: WorkingCalendar) -> None:
+        self._cal = cal
+        self._versions: dict[str, list[RegimeVersion]] = {}
+
+    def add(self, regime: RegimeVersion) -> None:
+        check_regime(regime, self._cal)
+        versions = self._versions.setdefault(regime.code, [])
+        if any(v.version == regime.version for v in versions):
+            raise RegimeInvalidError([f"{regime.code} v{regime.version} is already defined"])
+        versions.append(regime)
+        versions.sort(key=lambda v: v.effective_from)
+
+    def get(self, code: str, on: date | None = None) -> RegimeVersion | None:
+        """The version in force ``on`` (default: the latest version)."""
+        versions = self._versions.get(code, [])
+        if on is None:
+            return versions[-1] if versions else None
+        for version in reversed(versions):
+            if version.in_force(on):
+                return version
+        return None
+
+    def versions(self, code: str) -> list[RegimeVersion]:
+        return list(self._versions.get(code, []))
+
+    def codes(self) -> list[str]:
+        return sorted(self._versions)

@@ -1,0 +1,309 @@
+"""Reading the reporting system: completeness and timeliness, consolidated figures, targets,
+the reminder / escalation outbox, and ad-hoc / thematic requests (Decree 09 Art. 4)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from lienthong.clock import as_utc
+from lienthong.errors import ErrorCode
+from lienthong.reporting import store
+from lienthong.reporting.model import Period, end_of_day, local_day
+from lienthong.reporting.regimes import RegimeVersion
+from lienthong.reporting.rules import Aggregation, consolidated_value, ratio_value
+from lienthong.reporting.service import (
+    ACCEPTED,
+    RETURNED,
+    SUBMITTED,
+    ReportingService,
+    refuse,
+)
+
+
+class Timeliness(StrEnum):
+    PENDING = "pending"  # expected, not yet due
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"  # due, nothing received
+    RETURNED = "returned"  # sent back; counts as received for timeliness of the first send
+
+
+TIMELINESS_LABELS = {
+    Timeliness.PENDING: "Chưa đến hạn",
+    Timeliness.ON_TIME: "Đúng hạn",
+    Timeliness.LATE: "Trễ hạn",
+    Timeliness.MISSING: "Chưa gửi (quá hạn)",
+    Timeliness.RETURNED: "Bị trả lại",
+}
+STATE_LABELS = {
+    "draft": "Nháp",
+    "submitted": "Đã gửi",
+    "accepted": "Đã chấp nhận",
+    "returned": "Bị trả lại",
+    "superseded": "Đã thay thế",
+}
+
+
+def classify(
+    state: str | None, first_submitted_at: datetime | None, deadline: date, now: datetime
+) -> Timeliness:
+    """Timeliness from the first submission time against the legal deadline (not from a
+    receiver's click): pure."""
+    if state == RETURNED:
+        return Timeliness.RETURNED
+    if state in (SUBMITTED, ACCEPTED) and first_submitted_at is not None:
+        if first_submitted_at < end_of_day(deadline):
+            return Timeliness.ON_TIME
+        return Timeliness.LATE
+    return Timeliness.MISSING if now >= end_of_day(deadline) else Timeliness.PENDING
+
+
+@dataclass(frozen=True)
+class TimelinessRow:
+    unit_code: str
+    unit_name: str
+    level: str
+    parent_code: str | None
+    deadline: date
+    state: str | None
+    submission_id: int | None
+    first_submitted_at: datetime | None
+    timeliness: Timeliness
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    name: str
+    unit: str
+    value: float | None
+    last_year: float | None
+    target: float | None
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or not self.last_year:
+            return None
+        return (self.value - self.last_year) / self.last_year * 100
+
+    @property
+    def progress(self) -> float | None:
+        if self.value is None or not self.target:
+            return None
+        return self.value / self.target * 100
+
+
+class ReportingQueries:
+    def __init__(self, service: ReportingService) -> None:
+        self.service = service
+        self.db = service.db
+
+    def timeliness(
+        self, regime_code: str, period_code: str, *, now: datetime | None = None
+    ) -> list[TimelinessRow]:
+        """Every expected reporter of the period, its deadline, state and timeliness."""
+        regime, period, window = self.service.resolve(regime_code, period_code)
+        now = now or self.service.clock.now()
+        deadlines = {lv: self.service.deadline(regime, period, lv) for lv in regime.level_codes}
+        with self.db.read() as session:
+            units = store.units_of(session, regime.flow, regime.level_codes)
+            statuses = store.statuses(session, regime.code, period.code)
+            session.expunge_all()
+        rows = []
+        for unit in units:
+            if unit.valid_from and unit.valid_from > window.end:
+                continue
+            if unit.valid_to and unit.valid_to < window.end:
+                continue
+            status = statuses.get(unit.code)
+            first = (
+                as_utc(status.first_submitted_at) if status and status.first_submitted_at else None
+            )
+            state = status.state if status else None
+            deadline = deadlines[unit.level]
+            rows.append(
+                TimelinessRow(
+                    unit_code=unit.code,
+                    unit_name=unit.name,
+                    level=unit.level,
+                    parent_code=unit.parent_code,
+                    deadline=deadline,
+                    state=state,
+                    submission_id=status.submission_id if status else None,
+                    first_submitted_at=first,
+                    timeliness=classify(state, first, deadline, now),
+                )
+            )
+        return rows
+
+    @staticmethod
+    def summary(rows: Sequence[TimelinessRow]) -> dict[str, int]:
+        counts = Counter(r.timeliness.value for r in rows)
+        received = sum(1 for r in rows if r.state in (SUBMITTED, ACCEPTED, RETURNED))
+        return {"expected": len(rows), "received": received, **counts}
+
+    def consolidated(
+        self,
+        regime_code: str,
+        period_code: str,
+        node: str,
+        *,
+        flow: str | None = None,
+        source_level: str | None = None,
+    ) -> dict[str, float | None]:
+        """The consolidated figures of ``node`` (sum over its subtree's accepted reports of
+        ``source_level``, the regime's lowest level by default; ratios recomputed)."""
+        regime, period, _window = self.service.resolve(regime_code, period_code)
+        return self._figures(regime, period.code, node, flow, source_level)
+
+    def _figures(
+        self,
+        regime: RegimeVersion,
+        period_code: str,
+        node: str,
+        flow: str | None,
+        source_level: str | None,
+    ) -> dict[str, float | None]:
+        with self.db.read() as session:
+            sums = store.aggregates(
+                session,
+                regime.code,
+                period_code,
+                flow or regime.flow,
+                node,
+                source_level or regime.level_codes[0],
+            )
+        out: dict[str, float | None] = {}
+        form = regime.form
+        for ind in form.indicators:
+            for cell in form.cells_of(ind):
+                if ind.aggregation is Aggregation.RATIO:
+                    continue
+                total, count = sums.get(cell, (0.0, 0))
+                out[cell] = consolidated_value(ind, total, count)
+        plain = {k: v for k, v in out.items() if v is not None}
+        for ind in form.indicators:
+            if ind.aggregation is Aggregation.RATIO:
+                out[ind.code] = ratio_value(ind, plain)
+        return out
+
+    def figures(
+        self, regime_code: str, period_code: str, node: str, *, source_level: str | None = None
+    ) -> list[Figure]:
+        """Consolidated figures with the same period last year and the year's targets."""
+        regime, period, _window = self.service.resolve(regime_code, period_code)
+        now = self._figures(regime, period.code, node, None, source_level)
+        last_year = self._figures(
+            regime, period.same_period_last_year().code, node, None, source_level
+        )
+        with self.db.read() as session:
+            targets = store.targets(session, regime.code, period.year, node)
+        return [
+            Figure(
+                ind.code,
+                ind.name,
+                ind.unit,
+                now.get(ind.code),
+                last_year.get(ind.code),
+                targets.get(ind.code),
+            )
+            for ind in regime.form.indicators
+        ]
+
+    def queue_notifications(
+        self, regime_code: str, period_code: str, *, remind_days: int = 2
+    ) -> int:
+        """Reminders to units not yet submitted ``remind_days`` before their deadline, and
+        escalations to the level above once a deadline passed with nothing received."""
+        regime, period, _window = self.service.resolve(regime_code, period_code)
+        now = self.service.clock.now()
+        today = local_day(now)
+        rows: list[dict[str, Any]] = []
+        for row in self.timeliness(regime_code, period_code, now=now):
+            if row.state in (SUBMITTED, ACCEPTED):
+                continue
+            if row.timeliness is Timeliness.MISSING and row.parent_code:
+                rows.append(
+                    _note(
+                        "escalation",
+                        regime,
+                        period,
+                        row,
+                        row.parent_code,
+                        now,
+                        f"{row.unit_name} chưa gửi {regime.name} {period.label} "
+                        f"(hạn {row.deadline:%d/%m/%Y}).",
+                    )
+                )
+            elif today >= row.deadline - timedelta(days=remind_days) and today <= row.deadline:
+                rows.append(
+                    _note(
+                        "reminder",
+                        regime,
+                        period,
+                        row,
+                        row.unit_code,
+                        now,
+                        f"Nhắc hạn: {regime.name} {period.label} đến hạn ngày "
+                        f"{row.deadline:%d/%m/%Y}.",
+                    )
+                )
+        with self.db.unit_of_work() as session:
+            return store.add_notifications(session, rows)
+
+    def notifications(self) -> list[store.NotificationRow]:
+        with self.db.read() as session:
+            rows = store.notifications(session, unsent_only=False)
+            session.expunge_all()
+            return rows
+
+    def history(self, regime_code: str, period_code: str, unit: str) -> list[store.SubmissionRow]:
+        with self.db.read() as session:
+            rows = store.submissions_of(session, regime_code, period_code, unit)
+            session.expunge_all()
+            return rows
+
+    def children(self, flow: str, code: str) -> list[store.UnitRow]:
+        with self.db.read() as session:
+            rows = store.children(session, flow, code)
+            session.expunge_all()
+            return rows
+
+    def roots(self, flow: str) -> list[store.UnitRow]:
+        with self.db.read() as session:
+            rows = store.roots(session, flow)
+            session.expunge_all()
+            return rows
+
+    def unit(self, flow: str, code: str) -> store.UnitRow:
+        with self.db.read() as session:
+            row = store.get_unit(session, flow, code)
+            session.expunge_all()
+        if row is None:
+            raise refuse(ErrorCode.REPORT_NOT_EXPECTED, unit=code)
+        return row
+
+
+def _note(
+    kind: str,
+    regime: RegimeVersion,
+    period: Period,
+    row: TimelinessRow,
+    recipient: str,
+    now: datetime,
+    message: str,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "regime": regime.code,
+        "period": period.code,
+        "unit_code": row.unit_code,
+        "recipient": recipient,
+        "message": message,
+        "created_at": now,
+    }
