@@ -52,6 +52,7 @@ from lienthong.portal.sync import (
     parse_step,
     recode,
 )
+from lienthong.portal.views import ScopeFigures, figures
 
 SESSION_TTL = timedelta(hours=8)
 
@@ -459,3 +460,18 @@ def _code_of(value: DossierInput | StepInput) -> str:
 
 def _at(value: DossierInput | StepInput) -> datetime:
     return value.event_at if isinstance(value, DossierInput) else value.at
+
+
+def scope_figures(
+    service: PortalService, start: str, end: str, *, by_agency: bool = False
+) -> list[ScopeFigures]:
+    """Figures per province and ministry (every level-1 agency valid today listed, even with
+    nothing synced), or per agency, for months ``start``-``end``."""
+    everyone = service.agencies.list_all()
+    names = {a.code: a.name for a in everyone}
+    today = vn_day(service.clock.now())
+    roots = [a.code for a in everyone if a.level == 1 and a.validity(today) == "VALID"]
+    stats = service.stats(start, end, by_agency=by_agency)
+    if by_agency:
+        return figures(stats, [], names, key="agency_code")
+    return figures(stats, service.rejections(start, end), names, roots=roots)

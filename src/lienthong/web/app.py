@@ -132,5 +132,10 @@ def _routers() -> list[APIRouter]:
     from lienthong.exchange.api import router as exchange_router
     from lienthong.exchange.axis import router as axis_router
     from lienthong.federation.api import router as federation_router
+    from lienthong.portal.api import router as portal_api_router
+    from lienthong.portal.gateway import router as portal_gateway_router
+    from lienthong.portal.pages import router as portal_pages_router
 
-    return [exchange_router, axis_router, federation_router, accounts_router]
+    routers = [exchange_router, axis_router, federation_router, accounts_router]
+    routers += [portal_api_router, portal_gateway_router, portal_pages_router]
+    return routers
