@@ -17,6 +17,8 @@ STORE_MODULES = (
     "lienthong.issuance.store",
     "lienthong.federation.store",
     "lienthong.accounts.store",
+    "lienthong.clerk.store",
+    "lienthong.stats.store",
     "lienthong.reporting.store",
     "lienthong.portal.store",
 )

@@ -164,6 +164,11 @@ class _Incoming:
         self.rows.setdefault(table, []).append(values)
 
 
+# Called inside the write transaction, after the inserts, with the rows inserted per table
+# (lienthong.stats.store keeps its daily aggregates this way). Registered by the container.
+WriteHook = Callable[[Session, Mapping[str, list[dict[str, Any]]]], None]
+WRITE_HOOKS: list[WriteHook] = []
+
 # Insert order follows the foreign keys.
 _TABLES: tuple[tuple[str, Table], ...] = tuple(
     (mapped.__tablename__, cast(Table, mapped.__table__))
@@ -305,6 +310,8 @@ class Intake:
                 rows = item.rows.get(table)
                 if rows:
                     session.execute(insert(mapped), rows)
+            for hook in WRITE_HOOKS:  # e.g. the monitoring aggregates, same transaction
+                hook(session, item.rows)
         return result
 
     # -- the rules --------------------------------------------------------------------------

@@ -61,8 +61,9 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         app.state.container = container
 
     @app.exception_handler(LienthongError)
-    async def _domain_error(_request: Request, exc: LienthongError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: LienthongError) -> JSONResponse:
         log.info("refused", code=str(exc.code), message=exc.message)
+        await _count_refusal(request, exc)
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
@@ -126,16 +127,31 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     return app
 
 
+async def _count_refusal(request: Request, exc: LienthongError) -> None:
+    """The monitoring centre counts refusals per agency and day (stats_refusals)."""
+    stats = getattr(request.app.state.container, "stats", None)
+    if stats is None:
+        return
+    agency = getattr(request.state, "agency", None) or "unknown"
+    try:
+        await run_in_threadpool(stats.record_refusal, agency, str(exc.code))
+    except Exception:
+        log.warning("refusal_not_counted", code=str(exc.code))
+
+
 def _routers() -> list[APIRouter]:
     """Every domain's router (imported here, not at module import, to keep start-up lazy)."""
     from lienthong.accounts.web import router as accounts_router
+    from lienthong.clerk.pages import router as clerk_router
     from lienthong.exchange.api import router as exchange_router
     from lienthong.exchange.axis import router as axis_router
     from lienthong.federation.api import router as federation_router
     from lienthong.portal.api import router as portal_api_router
     from lienthong.portal.gateway import router as portal_gateway_router
     from lienthong.portal.pages import router as portal_pages_router
+    from lienthong.stats.pages import router as stats_router
 
-    routers = [exchange_router, axis_router, federation_router, accounts_router]
+    routers = [exchange_router, axis_router, federation_router, accounts_router, clerk_router]
+    routers.append(stats_router)
     routers += [portal_api_router, portal_gateway_router, portal_pages_router]
     return routers

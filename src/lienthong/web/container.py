@@ -8,6 +8,7 @@ from lienthong.accounts.service import AccountService
 from lienthong.agencies.service import AgencyService
 from lienthong.audit.service import AuditService, BackgroundSealer
 from lienthong.blobs import BlobStore, make_blob_store
+from lienthong.clerk.service import ClerkService
 from lienthong.clock import Clock, SystemClock
 from lienthong.config import Settings
 from lienthong.db import Database
@@ -16,7 +17,9 @@ from lienthong.exchange.service import ExchangeService, PackageVerifier
 from lienthong.federation.service import FederationService
 from lienthong.federation.wiring import build_federation
 from lienthong.federation.worker import FederationWorker
+from lienthong.issuance.service import IssuanceService
 from lienthong.secrets import Sealer, load_or_create_key
+from lienthong.stats.service import StatsService
 from lienthong.trust.receipts import ReceiptSigner
 
 
@@ -38,6 +41,11 @@ class Container:
     federation_worker: FederationWorker | None = None
     # Web users of the hub's screens (sign-in, roles, sessions).
     accounts: AccountService | None = None
+    # The clerk application (van-thu) and, with a demo PKI at pki_dir, issuance.
+    clerk: ClerkService | None = None
+    issuance: IssuanceService | None = None
+    # The monitoring centre (giam-sat); its daily aggregates follow the intake (write hook).
+    stats: StatsService | None = None
 
     def close(self) -> None:
         if self.federation_worker is not None:
@@ -91,7 +99,15 @@ def build_container(
     federation, federation_worker = build_federation(
         settings, db, blobs, clock, exchange.intake, receipts
     )
+    accounts = AccountService(db, clock)
+    from lienthong.stats.store import install as install_stats
+
+    install_stats()
+    clerk, issuance = build_clerk(settings, db, blobs, clock, exchange, accounts)
     return Container(
+        clerk=clerk,
+        issuance=issuance,
+        stats=StatsService(db, clock),
         federation=federation,
         federation_worker=federation_worker,
         settings=settings,
@@ -104,8 +120,52 @@ def build_container(
         audit=audit,
         receipts=receipts,
         audit_sealer=audit_sealer,
-        accounts=AccountService(db, clock),
+        accounts=accounts,
     )
+
+
+def build_clerk(
+    settings: Settings,
+    db: Database,
+    blobs: BlobStore,
+    clock: Clock,
+    exchange: ExchangeService,
+    accounts: AccountService,
+) -> tuple[ClerkService, IssuanceService | None]:
+    """The clerk application; issuance and the leaders' demo signing keys when a demo PKI is
+    at ``pki_dir`` (a real deployment plugs a signing device behind ``clerk.signing.Signer``)."""
+    from lienthong.clerk.signing import (
+        DemoKeySigner,
+        OrganisationIdentities,
+        demo_pdf_trust,
+        load_demo_pki,
+    )
+
+    pki = load_demo_pki(settings.resolved_pki_dir)
+    issuance = signer = trust = None
+    if pki is not None:
+        trust = demo_pdf_trust(pki, clock)
+        signer = DemoKeySigner(pki)
+        issuance = IssuanceService(
+            db=db,
+            exchange=exchange,
+            clock=clock,
+            trust=trust,
+            organisations=OrganisationIdentities(pki),
+            staging_dir=settings.staging_dir,
+        )
+    clerk = ClerkService(
+        db=db,
+        exchange=exchange,
+        blobs=blobs,
+        clock=clock,
+        accounts=accounts,
+        staging_dir=settings.staging_dir,
+        issuance=issuance,
+        signer=signer,
+        pdf_trust=trust,
+    )
+    return clerk, issuance
 
 
 def package_verifier(settings: Settings, clock: Clock, db: Database) -> PackageVerifier | None:

@@ -1,0 +1,342 @@
+"""The clerk application's screens (/van-thu): inbox, document, outbox, compose and issue.
+
+Pages only translate HTTP to :class:`~lienthong.clerk.service.ClerkService` calls."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from lienthong.accounts.model import Role, User
+from lienthong.accounts.web import csrf_check, require_roles
+from lienthong.clerk.service import ClerkService, Draft
+from lienthong.clerk.store import InboxFilter
+from lienthong.clock import VN_TZ
+from lienthong.edxml.model import StatusCode
+from lienthong.errors import ErrorCode, LienthongError
+from lienthong.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+staff = require_roles(Role.CLERK, Role.LEADER, Role.SPECIALIST)
+Staff = Annotated[User, Depends(staff)]
+
+NOTICES = {
+    "03": "Đã tiếp nhận văn bản.",
+    "02": "Đã trả lại văn bản.",
+    "04": "Đã phân công xử lý.",
+    "05": "Đã cập nhật: đang xử lý.",
+    "06": "Đã cập nhật: hoàn thành.",
+    "15": "Đã đồng ý thu hồi.",
+    "16": "Đã từ chối thu hồi.",
+    "13": "Đã gửi yêu cầu thu hồi.",
+    "draft": "Đã lưu dự thảo; chờ lãnh đạo ký.",
+    "signed": "Lãnh đạo đã ký dự thảo.",
+    "issued": "Đã cấp số, đóng dấu và gửi văn bản.",
+}
+
+ERRORS_VI = {
+    ErrorCode.STATUS_REASON_REQUIRED: "Cần nhập lý do.",
+    ErrorCode.STATUS_NOT_ALLOWED: "Thao tác không phù hợp với trạng thái hiện tại của văn bản.",
+    ErrorCode.FORBIDDEN: "Bạn không có quyền thực hiện thao tác này.",
+    ErrorCode.DOCUMENT_RECALLED: "Văn bản đã được thu hồi.",
+    ErrorCode.COMPETENT_SIGNATURE_MISSING: "Dự thảo chưa có chữ ký của người có thẩm quyền.",
+    ErrorCode.COMPETENT_SIGNATURE_INVALID: "Chữ ký của người có thẩm quyền không hợp lệ.",
+    ErrorCode.DUPLICATE_DOCUMENT: "Văn bản này đã được gửi trước đó (trùng số, ký hiệu).",
+    ErrorCode.RECIPIENT_UNKNOWN: "Có nơi nhận không có trong danh bạ.",
+}
+
+
+def clerk_of(request: Request) -> ClerkService:
+    service: ClerkService | None = request.app.state.container.clerk
+    assert service is not None
+    return service
+
+
+def _nav(request: Request, active: str) -> None:
+    items = [
+        ("/van-thu", "Văn bản đến"),
+        ("/van-thu/di", "Văn bản đi"),
+        ("/van-thu/soan-thao", "Soạn thảo, ban hành"),
+    ]
+    request.state.nav = [{"href": h, "label": label, "active": h == active} for h, label in items]
+
+
+def _error_text(exc: LienthongError) -> str:
+    return ERRORS_VI.get(exc.code, f"Không thực hiện được ({exc.code}).")
+
+
+def _flash(request: Request) -> list[tuple[str, str]]:
+    key = request.query_params.get("tb")
+    return [("ok", NOTICES[key])] if key in NOTICES else []
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _local_start(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(), tzinfo=VN_TZ)
+
+
+def not_found(request: Request) -> Response:
+    return render(
+        request,
+        "clerk/not_found.html",
+        {"flash": [("error", "Không tìm thấy văn bản, hoặc bạn không có quyền xem.")]},
+        status=404,
+    )
+
+
+@router.get("/van-thu")
+async def inbox(request: Request, user: Staff) -> Response:
+    q = request.query_params
+    priority = q.get("do_khan")
+    date_to = _day(q.get("den_ngay"))
+    f = InboxFilter(
+        status=q.get("trang_thai") or None,
+        sender=q.get("noi_gui") or None,
+        priority=int(priority) if priority and priority.isdigit() else None,
+        due_before=_day(q.get("han_truoc")),
+        received_from=_local_start(_day(q.get("tu_ngay"))),
+        received_to=_local_start(date_to + timedelta(days=1)) if date_to else None,
+        text=q.get("tim") or None,
+        assigned_to=user.username if q.get("cua_toi") else None,
+    )
+    page = max(int(q.get("trang", "1")) if q.get("trang", "1").isdigit() else 1, 1)
+    service = clerk_of(request)
+    items, total = await run_in_threadpool(service.inbox, user, f, page)
+    senders = await run_in_threadpool(service.senders, user)
+    _nav(request, "/van-thu")
+    return render(
+        request,
+        "clerk/inbox.html",
+        {
+            "items": items,
+            "total": total,
+            "page": page,
+            "pages": max((total + 24) // 25, 1),
+            "senders": senders,
+            "q": q,
+            "flash": _flash(request),
+        },
+    )
+
+
+@router.get("/van-thu/van-ban/{document_id}")
+async def document(request: Request, document_id: str, user: Staff) -> Response:
+    service = clerk_of(request)
+    try:
+        view = await run_in_threadpool(service.document, user, document_id)
+    except LienthongError:
+        return not_found(request)
+    specialists = await run_in_threadpool(service.specialists, user)
+    _nav(request, "/van-thu/di" if view["is_sender"] else "/van-thu")
+    return render(
+        request,
+        "clerk/document.html",
+        {"d": view, "specialists": specialists, "flash": _flash(request)},
+    )
+
+
+@router.get("/van-thu/van-ban/{document_id}/tep/{content_id}")
+async def attachment(request: Request, document_id: str, content_id: str, user: Staff) -> Response:
+    service = clerk_of(request)
+    try:
+        data, name, ctype = await run_in_threadpool(
+            service.attachment, user, document_id, content_id
+        )
+    except LienthongError:
+        return not_found(request)
+    inline = request.query_params.get("xem") == "1" and ctype == "application/pdf"
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        data,
+        media_type=ctype,
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.post("/van-thu/van-ban/{document_id}/trang-thai", dependencies=[Depends(csrf_check)])
+async def set_status(
+    request: Request,
+    document_id: str,
+    user: Staff,
+    code: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    specialist: Annotated[str, Form()] = "",
+) -> Response:
+    service = clerk_of(request)
+    try:
+        status = StatusCode(code)
+        await run_in_threadpool(
+            lambda: service.set_status(
+                user, document_id, status, reason=reason, specialist=specialist or None
+            )
+        )
+    except ValueError:
+        return await _document_error(request, document_id, user, "Trạng thái không hợp lệ.")
+    except LienthongError as exc:
+        if exc.code in (ErrorCode.DOCUMENT_NOT_FOUND,):
+            return not_found(request)
+        status_code = 403 if exc.code is ErrorCode.FORBIDDEN else 422
+        return await _document_error(request, document_id, user, _error_text(exc), status_code)
+    return RedirectResponse(f"/van-thu/van-ban/{document_id}?tb={code}", status_code=303)
+
+
+@router.post("/van-thu/van-ban/{document_id}/thu-hoi", dependencies=[Depends(csrf_check)])
+async def recall(
+    request: Request, document_id: str, user: Staff, reason: Annotated[str, Form()] = ""
+) -> Response:
+    service = clerk_of(request)
+    try:
+        await run_in_threadpool(service.recall, user, document_id, reason)
+    except LienthongError as exc:
+        if exc.code is ErrorCode.DOCUMENT_NOT_FOUND:
+            return not_found(request)
+        status_code = 403 if exc.code is ErrorCode.FORBIDDEN else 422
+        return await _document_error(request, document_id, user, _error_text(exc), status_code)
+    return RedirectResponse(f"/van-thu/van-ban/{document_id}?tb=13", status_code=303)
+
+
+async def _document_error(
+    request: Request, document_id: str, user: User, message: str, status: int = 422
+) -> Response:
+    service = clerk_of(request)
+    try:
+        view = await run_in_threadpool(service.document, user, document_id)
+    except LienthongError:
+        return not_found(request)
+    specialists = await run_in_threadpool(service.specialists, user)
+    _nav(request, "/van-thu")
+    return render(
+        request,
+        "clerk/document.html",
+        {"d": view, "specialists": specialists, "flash": [("error", message)]},
+        status=status,
+    )
+
+
+@router.get("/van-thu/di")
+async def outbox(request: Request, user: Staff) -> Response:
+    items = await run_in_threadpool(clerk_of(request).outbox, user)
+    _nav(request, "/van-thu/di")
+    return render(request, "clerk/outbox.html", {"items": items, "flash": _flash(request)})
+
+
+@router.get("/van-thu/soan-thao")
+async def compose(request: Request, user: Staff) -> Response:
+    return await _compose_page(request, user, [], 200)
+
+
+async def _compose_page(
+    request: Request, user: User, flash: list[tuple[str, str]], status: int
+) -> Response:
+    service = clerk_of(request)
+    text = request.query_params.get("tim_noi_nhan", "")
+    agencies = await run_in_threadpool(service.search_agencies, text)
+    drafts = await run_in_threadpool(service.drafts, user)
+    _nav(request, "/van-thu/soan-thao")
+    return render(
+        request,
+        "clerk/compose.html",
+        {
+            "agencies": [a for a in agencies if a["code"] != user.agency_code],
+            "search": text,
+            "drafts": drafts,
+            "flash": flash or _flash(request),
+            "can_issue": service.issuance is not None,
+        },
+        status=status,
+    )
+
+
+@router.post("/van-thu/soan-thao", dependencies=[Depends(csrf_check)])
+async def create_draft(
+    request: Request,
+    user: Staff,
+    pdf: Annotated[UploadFile, File()],
+    subject: Annotated[str, Form()] = "",
+    notation: Annotated[str, Form()] = "",
+    type_name: Annotated[str, Form()] = "Công văn",
+    priority: Annotated[int, Form()] = 0,
+    signer_position: Annotated[str, Form()] = "",
+) -> Response:
+    form = await request.form()
+    recipients = tuple(str(v) for v in form.getlist("recipients"))
+    data = await pdf.read()
+    draft = Draft(subject, type_name, notation, recipients, priority, signer_position)
+    service = clerk_of(request)
+    try:
+        draft_id = await run_in_threadpool(service.create_draft, user, draft, data)
+    except LienthongError as exc:
+        message = _error_text(exc) if exc.code in ERRORS_VI else str(exc.message)
+        if exc.code is ErrorCode.REQUEST_INVALID:
+            message = "Cần tệp PDF dự thảo, trích yếu, ký hiệu và ít nhất một nơi nhận."
+        return await _compose_page(request, user, [("error", message)], 422)
+    return RedirectResponse(f"/van-thu/du-thao/{draft_id}?tb=draft", status_code=303)
+
+
+@router.get("/van-thu/du-thao/{draft_id}")
+async def draft_page(request: Request, draft_id: int, user: Staff) -> Response:
+    return await _draft_page(request, draft_id, user, _flash(request), 200)
+
+
+async def _draft_page(
+    request: Request, draft_id: int, user: User, flash: list[tuple[str, str]], status: int
+) -> Response:
+    service = clerk_of(request)
+    try:
+        row = await run_in_threadpool(service.draft, user, draft_id)
+    except LienthongError:
+        return not_found(request)
+    _nav(request, "/van-thu/soan-thao")
+    return render(request, "clerk/draft.html", {"draft": row, "flash": flash}, status=status)
+
+
+@router.get("/van-thu/du-thao/{draft_id}/pdf")
+async def draft_pdf(request: Request, draft_id: int, user: Staff) -> Response:
+    try:
+        data = await run_in_threadpool(clerk_of(request).draft_pdf, user, draft_id)
+    except LienthongError:
+        return not_found(request)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="du-thao-{draft_id}.pdf"'},
+    )
+
+
+@router.post("/van-thu/du-thao/{draft_id}/ky", dependencies=[Depends(csrf_check)])
+async def sign(request: Request, draft_id: int, user: Staff) -> Response:
+    return await _draft_action(request, draft_id, user, "sign")
+
+
+@router.post("/van-thu/du-thao/{draft_id}/ban-hanh", dependencies=[Depends(csrf_check)])
+async def issue(request: Request, draft_id: int, user: Staff) -> Response:
+    return await _draft_action(request, draft_id, user, "issue")
+
+
+async def _draft_action(request: Request, draft_id: int, user: User, action: str) -> Response:
+    service = clerk_of(request)
+    try:
+        if action == "sign":
+            await run_in_threadpool(service.sign_draft, user, draft_id)
+            return RedirectResponse(f"/van-thu/du-thao/{draft_id}?tb=signed", status_code=303)
+        document_id = await run_in_threadpool(service.issue_draft, user, draft_id)
+    except LienthongError as exc:
+        if exc.code is ErrorCode.DOCUMENT_NOT_FOUND:
+            return not_found(request)
+        status = 403 if exc.code is ErrorCode.FORBIDDEN else 422
+        return await _draft_page(request, draft_id, user, [("error", _error_text(exc))], status)
+    return RedirectResponse(f"/van-thu/van-ban/{document_id}?tb=issued", status_code=303)

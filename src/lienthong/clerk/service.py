@@ -1,0 +1,431 @@
+"""The clerk application's use cases for ONE agency's web users (văn thư, lãnh đạo, chuyên
+viên) on this hub.
+
+Every status a user sets travels as an ordinary status package through the hub's intake, sent
+as the user's agency (exactly what an agency's own software would send); composing ends in
+:class:`~lienthong.issuance.service.IssuanceService`, which numbers only a PDF the competent
+person signed (Decree 30/2020/NĐ-CP Art. 25). Every action is audited with the user's name.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from lienthong.accounts.model import Role, User
+from lienthong.accounts.service import AccountService
+from lienthong.agencies.model import local_date
+from lienthong.audit.store import record
+from lienthong.blobs import BlobStore
+from lienthong.blobs.staging import StagingArea
+from lienthong.clerk import store
+from lienthong.clerk.signing import Signer
+from lienthong.clock import Clock
+from lienthong.db import Database
+from lienthong.edxml import build_status, make_status
+from lienthong.edxml.model import StaffInfo, StatusCode
+from lienthong.errors import ErrorCode, LienthongError
+from lienthong.exchange.service import ExchangeService, SendResult
+from lienthong.issuance.service import IssuanceService
+from lienthong.trust.pdf import PdfTrust
+from lienthong.trust.pdf_validation import validate_pdf
+
+PAGE_SIZE = 25
+
+# Which role may set which status (Decree 30/2020 Art. 21-22: the clerk registers, returns
+# and submits for assignment; the assigned specialist processes and completes).
+STATUS_ROLES: dict[StatusCode, tuple[Role, ...]] = {
+    StatusCode.ACCEPTED: (Role.CLERK,),
+    StatusCode.RETURNED: (Role.CLERK,),
+    StatusCode.ASSIGNED: (Role.CLERK, Role.LEADER),
+    StatusCode.PROCESSING: (Role.SPECIALIST, Role.CLERK),
+    StatusCode.COMPLETED: (Role.SPECIALIST, Role.CLERK),
+    StatusCode.RECALL_AGREED: (Role.CLERK,),
+    StatusCode.RECALL_REFUSED: (Role.CLERK,),
+}
+
+STATUS_TEXT = {
+    StatusCode.ACCEPTED: "Đã tiếp nhận, vào sổ văn bản đến",
+    StatusCode.RETURNED: "Trả lại văn bản",
+    StatusCode.ASSIGNED: "Đã phân công xử lý",
+    StatusCode.PROCESSING: "Đang xử lý",
+    StatusCode.COMPLETED: "Đã hoàn thành xử lý",
+    StatusCode.RECALL_AGREED: "Đồng ý thu hồi",
+    StatusCode.RECALL_REFUSED: "Từ chối thu hồi",
+    StatusCode.RECALL_REQUESTED: "Đề nghị thu hồi văn bản",
+}
+
+
+class ClerkError(LienthongError):
+    default_code = ErrorCode.REQUEST_INVALID
+
+
+@dataclass(frozen=True)
+class Draft:
+    subject: str
+    type_name: str
+    notation: str
+    recipients: tuple[str, ...]
+    priority: int = 0
+    signer_position: str = ""
+
+
+def forbid(message: str = "Your role does not allow this action.") -> ClerkError:
+    return ClerkError(message, code=ErrorCode.FORBIDDEN)
+
+
+class ClerkService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        exchange: ExchangeService,
+        blobs: BlobStore,
+        clock: Clock,
+        accounts: AccountService,
+        staging_dir: Path,
+        issuance: IssuanceService | None = None,
+        signer: Signer | None = None,
+        pdf_trust: PdfTrust | None = None,
+    ) -> None:
+        self.db = db
+        self.exchange = exchange
+        self.blobs = blobs
+        self.clock = clock
+        self.accounts = accounts
+        self.staging_dir = staging_dir
+        self.issuance = issuance
+        self.signer = signer
+        self.pdf_trust = pdf_trust
+
+    # --- reading -------------------------------------------------------------------------
+
+    def inbox(
+        self, user: User, f: store.InboxFilter, page: int = 1
+    ) -> tuple[list[dict[str, Any]], int]:
+        today = local_date(self.clock.now())
+        with self.db.read() as session:
+            items, total = store.inbox(
+                session, user.agency_code, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            )
+        for item in items:
+            due: date | None = item["due_date"]
+            open_ = item["status"] not in store.FINAL
+            item["overdue"] = bool(due and due < today and open_)
+            item["urgent"] = item["priority"] >= 1 and open_
+        return items, total
+
+    def senders(self, user: User) -> list[tuple[str, str]]:
+        with self.db.read() as session:
+            return store.senders_of(session, user.agency_code)
+
+    def document(self, user: User, document_id: str) -> dict[str, Any]:
+        """The document as the user's agency sees it (DOCUMENT_NOT_FOUND for anyone else)."""
+        view = self.exchange.document_view(user.agency_code, document_id)
+        view["is_sender"] = view["sender"] == user.agency_code
+        with self.db.read() as session:
+            row = store.assignment(session, document_id, user.agency_code)
+            view["assignment"] = (
+                None
+                if row is None
+                else {"specialist": row.specialist, "by": row.assigned_by, "at": row.at}
+            )
+            names = {
+                a.code: a.name for a in self._agencies(session, [view["sender"], *_codes(view)])
+            }
+        view["names"] = names
+        mine = [r for r in view["recipients"] if r["code"] == user.agency_code]
+        view["mine"] = mine[0] if mine else None
+        view["pdf_signatures"] = self._pdf_reports(view)
+        return view
+
+    def attachment(self, user: User, document_id: str, content_id: str) -> tuple[bytes, str, str]:
+        """(bytes, file name, content type) of an attachment, unzipped when it travelled as a
+        single-file zip (the SDK's way)."""
+        view = self.exchange.document_view(user.agency_code, document_id)
+        for item in view["attachments"]:
+            if item["content_id"] == content_id:
+                return self._content(item)
+        raise ClerkError(code=ErrorCode.DOCUMENT_NOT_FOUND)
+
+    def outbox(self, user: User, limit: int = 50) -> list[dict[str, Any]]:
+        items, _cursor = self.exchange.sent_documents(user.agency_code, limit=limit)
+        with self.db.read() as session:
+            codes = {r["code"] for i in items for r in i["recipients"]}
+            names = {a.code: a.name for a in self._agencies(session, codes)}
+        for item in items:
+            for r in item["recipients"]:
+                r["name"] = names.get(r["code"], r["code"])
+        return items
+
+    def specialists(self, user: User) -> list[User]:
+        return self.accounts.users_with_role(user.agency_code, Role.SPECIALIST)
+
+    def search_agencies(self, text: str) -> list[dict[str, Any]]:
+        with self.db.read() as session:
+            rows = store.agencies_matching(session, text)
+            return [{"code": a.code, "name": a.name, "level": a.level} for a in rows]
+
+    # --- statuses (through the hub's intake, as the agency) ------------------------------
+
+    def set_status(
+        self,
+        user: User,
+        document_id: str,
+        code: StatusCode,
+        *,
+        reason: str = "",
+        specialist: str | None = None,
+    ) -> SendResult:
+        roles = STATUS_ROLES.get(code)
+        if roles is None or not user.has(*roles):
+            raise forbid()
+        if code is StatusCode.RETURNED and not reason.strip():
+            raise ClerkError(code=ErrorCode.STATUS_REASON_REQUIRED)
+        view = self.exchange.document_view(user.agency_code, document_id)
+        if view["sender"] == user.agency_code and code is not StatusCode.RECALL_REQUESTED:
+            raise ClerkError(code=ErrorCode.NOT_A_RECIPIENT)
+        assignee: User | None = None
+        if code is StatusCode.ASSIGNED:
+            candidates = {u.username: u for u in self.specialists(user)}
+            assignee = candidates.get(specialist or "")
+            if assignee is None:
+                raise ClerkError("Choose a specialist of your agency.", detail={"field": "to"})
+        description = reason.strip() or STATUS_TEXT[code]
+        if assignee is not None:
+            description = f"{STATUS_TEXT[code]}: {assignee.full_name}"
+        result = self._send_status(user, view, code, description)
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            if assignee is not None:
+                store.save_assignment(
+                    session,
+                    document_id=document_id,
+                    agency=user.agency_code,
+                    specialist=assignee.username,
+                    by=user.username,
+                    note=reason or None,
+                    at=now,
+                )
+            record(
+                session,
+                at=now,
+                actor=user.username,
+                action=f"clerk.status.{code.value}",
+                subject=document_id,
+                detail={"agency": user.agency_code, "message_id": result.message_id},
+            )
+        return result
+
+    def recall(self, user: User, document_id: str, reason: str) -> SendResult:
+        """Ask the recipients to give a sent document back (status 13, Decree 30 Art. 23)."""
+        if not user.has(Role.CLERK):
+            raise forbid()
+        if not reason.strip():
+            raise ClerkError(code=ErrorCode.STATUS_REASON_REQUIRED)
+        view = self.exchange.document_view(user.agency_code, document_id)
+        if view["sender"] != user.agency_code:
+            raise ClerkError(code=ErrorCode.NOT_YOUR_DOCUMENT)
+        result = self._send_status(user, view, StatusCode.RECALL_REQUESTED, reason.strip())
+        self._audit(user, "clerk.recall", document_id, message_id=result.message_id)
+        return result
+
+    def _send_status(
+        self, user: User, view: dict[str, Any], code: StatusCode, description: str
+    ) -> SendResult:
+        package = make_status(
+            sender=user.agency_code,
+            document_id=view["edxml_document_id"],
+            original_sender=view["sender"],
+            status_code=code.value,
+            description=description,
+            staff=StaffInfo(staff=user.full_name),
+            code=f"{view['code_number']}/{view['code_notation']}",
+        )
+        data = build_status(package)
+        assert isinstance(data, bytes)
+        return self._submit(user.agency_code, data)
+
+    def _submit(self, agency: str, data: bytes) -> SendResult:
+        with StagingArea(self.staging_dir) as staging:
+            staged = staging.new_file(".edxml")
+            staged.write(data)
+            return self.exchange.receive_package(agency, staged, staging)
+
+    # --- composing and issuing -----------------------------------------------------------
+
+    def create_draft(self, user: User, draft: Draft, pdf: bytes) -> int:
+        if not user.has(Role.CLERK, Role.SPECIALIST):
+            raise forbid()
+        if not pdf.startswith(b"%PDF-"):
+            raise ClerkError("The draft must be a PDF file.", detail={"field": "pdf"})
+        if not draft.subject.strip() or not draft.notation.strip() or not draft.recipients:
+            raise ClerkError("Subject, notation and recipients are required.")
+        digest = self.blobs.put_bytes(pdf)
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            row = store.DraftRow(
+                agency_code=user.agency_code,
+                created_by=user.username,
+                subject=draft.subject.strip(),
+                type_name=draft.type_name.strip() or "Công văn",
+                notation=draft.notation.strip(),
+                priority=draft.priority,
+                recipients=list(draft.recipients),
+                signer_position=draft.signer_position.strip(),
+                draft_digest=digest,
+                state="draft",
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            record(session, at=now, actor=user.username, action="clerk.draft", subject=str(row.id))
+            return row.id
+
+    def drafts(self, user: User) -> list[store.DraftView]:
+        with self.db.read() as session:
+            return store.drafts_of(session, user.agency_code)
+
+    def draft(self, user: User, draft_id: int) -> store.DraftView:
+        with self.db.read() as session:
+            row = store.draft_of(session, draft_id, user.agency_code)
+            if row is None:
+                raise ClerkError(code=ErrorCode.DOCUMENT_NOT_FOUND)
+            return store.draft_view(row)
+
+    def draft_pdf(self, user: User, draft_id: int) -> bytes:
+        row = self.draft(user, draft_id)
+        with self.blobs.open(row.signed_digest or row.draft_digest) as fh:
+            return fh.read()
+
+    def sign_draft(self, leader: User, draft_id: int) -> None:
+        """The competent person signs the draft (PAdES, visible). Only a leader."""
+        if not leader.has(Role.LEADER):
+            raise forbid()
+        if self.signer is None:
+            raise ClerkError("No signing device is configured.", code=ErrorCode.FORBIDDEN)
+        row = self.draft(leader, draft_id)
+        if row.state != "draft":
+            raise ClerkError("The draft is already signed.", code=ErrorCode.STATUS_NOT_ALLOWED)
+        with self.blobs.open(row.draft_digest) as fh:
+            pdf = fh.read()
+        now = self.clock.now()
+        signed = self.signer.sign(pdf, leader=leader, at=now - timedelta(seconds=1))
+        digest = self.blobs.put_bytes(signed)
+        with self.db.unit_of_work() as session:
+            found = store.draft_of(session, draft_id, leader.agency_code)
+            assert found is not None
+            found.signed_digest, found.signed_by, found.signed_at = digest, leader.username, now
+            found.state = "signed"
+            record(
+                session, at=now, actor=leader.username, action="clerk.sign", subject=str(draft_id)
+            )
+
+    def issue_draft(self, clerk: User, draft_id: int) -> str:
+        """Number, seal and send a signed draft; the hub's document id."""
+        if not clerk.has(Role.CLERK):
+            raise forbid()
+        if self.issuance is None:
+            raise ClerkError("Issuance is not configured on this hub.", code=ErrorCode.FORBIDDEN)
+        row = self.draft(clerk, draft_id)
+        if row.state != "signed" or row.signed_digest is None:
+            raise ClerkError(code=ErrorCode.COMPETENT_SIGNATURE_MISSING)
+        with self.blobs.open(row.signed_digest) as fh:
+            signed = fh.read()
+        signer = self.accounts.get_user(row.signed_by) if row.signed_by else None
+        issued = self.issuance.issue(
+            clerk.agency_code,
+            signed,
+            notation=row.notation,
+            type_name=row.type_name,
+            subject=row.subject,
+            recipients=list(row.recipients),
+            signer_position=row.signer_position or (signer.full_name if signer else ""),
+            clerk=clerk.full_name,
+            priority=row.priority,
+        )
+        document_id = issued.send_result.document_id or ""
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            found = store.draft_of(session, draft_id, clerk.agency_code)
+            assert found is not None
+            found.state, found.document_id = "issued", document_id
+            found.number_notation = f"{issued.code_number}/{issued.notation}"
+            record(
+                session,
+                at=now,
+                actor=clerk.username,
+                action="clerk.issue",
+                subject=document_id,
+                detail={"number": found.number_notation, "draft": draft_id},
+            )
+        return document_id
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _audit(self, user: User, action: str, subject: str, **detail: Any) -> None:
+        with self.db.unit_of_work() as session:
+            record(
+                session,
+                at=self.clock.now(),
+                actor=user.username,
+                action=action,
+                subject=subject,
+                detail={"agency": user.agency_code, **detail},
+            )
+
+    @staticmethod
+    def _agencies(session: Any, codes: Sequence[str] | set[str]) -> list[Any]:
+        from lienthong.agencies.store import agencies_by_codes
+
+        return list(agencies_by_codes(session, list(codes)).values())
+
+    def _content(self, item: dict[str, Any]) -> tuple[bytes, str, str]:
+        with self.blobs.open(item["sha256"]) as fh:
+            data = fh.read()
+        name = item["name"] or item["content_id"]
+        ctype = item["content_type"] or "application/octet-stream"
+        if ctype == "application/zip" or name.lower().endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                members = archive.namelist()
+                if len(members) == 1:
+                    inner = members[0]
+                    data = archive.read(inner)
+                    name = inner
+                    ctype = "application/pdf" if inner.lower().endswith(".pdf") else ctype
+        elif name.lower().endswith(".pdf"):
+            ctype = "application/pdf"
+        return data, name, ctype
+
+    def _pdf_reports(self, view: dict[str, Any]) -> list[dict[str, Any]]:
+        """The PDF signatures of the document's PDF attachments, checked now."""
+        if self.pdf_trust is None:
+            return []
+        reports: list[dict[str, Any]] = []
+        for item in view["attachments"]:
+            try:
+                data, name, ctype = self._content(item)
+            except (OSError, zipfile.BadZipFile):
+                continue
+            if ctype != "application/pdf":
+                continue
+            try:
+                found = validate_pdf(
+                    data, self.pdf_trust, now=self.clock.now(), agency=view["sender"]
+                )
+            except Exception:
+                reports.append({"file": name, "error": True, "signatures": []})
+                continue
+            reports.append(
+                {"file": name, "error": False, "signatures": [r.as_dict() for r in found]}
+            )
+        return reports
+
+
+def _codes(view: dict[str, Any]) -> list[str]:
+    return [r["code"] for r in view["recipients"]]
