@@ -146,11 +146,15 @@ class FeedbackService:
             row = fstore.by_tracking_code(session, tracking_code.strip().upper())
             if row is None:
                 raise PortalError(code=ErrorCode.PORTAL_FEEDBACK_NOT_FOUND)
-            return row, fstore.history(session, row.id)
+            events = fstore.history(session, row.id)
+            session.expunge_all()  # the read session rolls back: keep the loaded values
+            return row, events
 
     def published(self, limit: int = 100) -> list[FeedbackRow]:
         with self.db.read() as session:
-            return fstore.published(session, limit)
+            rows = fstore.published(session, limit)
+            session.expunge_all()
+            return rows
 
     def published_item(self, item_id: int) -> FeedbackRow:
         """A published item by its number; PORTAL_FEEDBACK_NOT_FOUND for any other."""
@@ -158,11 +162,14 @@ class FeedbackService:
             row = session.get(FeedbackRow, item_id)
             if row is None or row.state != FeedbackState.PUBLISHED or row.published_at is None:
                 raise PortalError(code=ErrorCode.PORTAL_FEEDBACK_NOT_FOUND)
+            session.expunge_all()
             return row
 
     def items(self, state: str | None = None, agency: str | None = None) -> list[FeedbackRow]:
         with self.db.read() as session:
-            return fstore.list_items(session, state=state, agency=agency)
+            rows = fstore.list_items(session, state=state, agency=agency)
+            session.expunge_all()
+            return rows
 
     # --- handling ------------------------------------------------------------------------------
 
@@ -291,6 +298,7 @@ class FeedbackService:
         today = vn_day(self.clock.now())
         with self.db.read() as session:
             rows = fstore.open_with_deadline(session)
+            session.expunge_all()
         out = []
         for row in rows:
             assert row.deadline is not None
