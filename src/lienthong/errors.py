@@ -118,6 +118,13 @@ class ErrorCode(StrEnum):
     REPORT_FILE_TOO_LARGE = "REPORT_FILE_TOO_LARGE"
     REPORT_SIGNATURE_INVALID = "REPORT_SIGNATURE_INVALID"
     REPORT_REQUEST_NOT_FOUND = "REPORT_REQUEST_NOT_FOUND"
+    REPORT_TEMPLATE_VERSION = "REPORT_TEMPLATE_VERSION"
+    REPORT_SHEET_MISSING = "REPORT_SHEET_MISSING"
+    REPORT_CELL_NOT_NUMBER = "REPORT_CELL_NOT_NUMBER"
+    REPORT_FORMULA_REFUSED = "REPORT_FORMULA_REFUSED"
+    REPORT_FILE_UNSAFE = "REPORT_FILE_UNSAFE"
+    REPORT_REQUEST_INVALID = "REPORT_REQUEST_INVALID"
+    REPORT_REQUEST_CLOSED = "REPORT_REQUEST_CLOSED"
     # Anything else
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
@@ -359,6 +366,33 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         "The report PDF is not the rendered report validly signed by the unit's head.",
     ),
     ErrorCode.REPORT_REQUEST_NOT_FOUND: (404, "No such ad-hoc or thematic report request."),
+    ErrorCode.REPORT_TEMPLATE_VERSION: (
+        409,
+        "The spreadsheet was made from another version of the form or regime; download the "
+        "current template. Nothing was stored.",
+    ),
+    ErrorCode.REPORT_SHEET_MISSING: (
+        422,
+        "A sheet of the template is missing from the spreadsheet; nothing was stored.",
+    ),
+    ErrorCode.REPORT_CELL_NOT_NUMBER: (
+        422,
+        "A figure cell holds text that is not a number; nothing was stored.",
+    ),
+    ErrorCode.REPORT_FORMULA_REFUSED: (
+        422,
+        "The spreadsheet holds formulas; upload values only. Nothing was stored.",
+    ),
+    ErrorCode.REPORT_FILE_UNSAFE: (
+        422,
+        "The file is not a safe XLSX (not a ZIP, too many entries or cells, or an expansion "
+        "ratio like a ZIP bomb); nothing was stored.",
+    ),
+    ErrorCode.REPORT_REQUEST_INVALID: (
+        422,
+        "The report request lacks recipients, a cut-off or a deadline after the cut-off.",
+    ),
+    ErrorCode.REPORT_REQUEST_CLOSED: (409, "The report request is closed; nothing was stored."),
     ErrorCode.STORAGE_UNAVAILABLE: (503, "Storage is unavailable; nothing was stored, retry."),
     ErrorCode.INTERNAL: (500, "Internal error; nothing was stored."),
 }

@@ -16,9 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -26,90 +24,50 @@ from lienthong.audit import store as audit
 from lienthong.calendar import WorkingCalendar
 from lienthong.clock import Clock
 from lienthong.db import Database
-from lienthong.errors import ErrorCode, LienthongError
+from lienthong.errors import ErrorCode
 from lienthong.reporting import store
+from lienthong.reporting.decisions import ReceiverDecisions
 from lienthong.reporting.model import Period, PeriodError, Window, local_day
 from lienthong.reporting.pdf import render_lines
 from lienthong.reporting.regimes import RegimeCatalogue, RegimeVersion
 from lienthong.reporting.rules import (
     Problem,
     ReportContent,
-    aggregatable,
     as_problems,
     validate,
 )
+from lienthong.reporting.submissions import (
+    ACCEPTED,
+    CHANNELS,
+    DRAFT,
+    RETURNED,
+    SUBMITTED,
+    SUPERSEDED,
+    ReportingError,
+    Submission,
+    UnitSpec,
+    refuse,
+    status_of,
+    view_of,
+)
 from lienthong.trust.pdf import PdfIdentity, PdfTrust, sign_pdf, validate_pdf
 
-DRAFT, SUBMITTED, ACCEPTED, RETURNED, SUPERSEDED = (
-    "draft",
-    "submitted",
-    "accepted",
-    "returned",
-    "superseded",
-)
-CHANNELS = ("web", "xlsx", "api")
+__all__ = [
+    "ACCEPTED",
+    "CHANNELS",
+    "DRAFT",
+    "RETURNED",
+    "SUBMITTED",
+    "SUPERSEDED",
+    "ReportingError",
+    "ReportingService",
+    "Submission",
+    "UnitSpec",
+    "refuse",
+]
 
 
-class ReportingError(LienthongError):
-    default_code = ErrorCode.REQUEST_INVALID
-
-
-@dataclass(frozen=True)
-class UnitSpec:
-    code: str
-    name: str
-    level: str
-    parent_code: str | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
-
-
-@dataclass
-class Submission:
-    id: int
-    regime: str
-    period: str
-    unit_code: str
-    level: str
-    version: int
-    state: str
-    channel: str
-    created_at: datetime
-    submitted_at: datetime | None
-    decided_at: datetime | None
-    comment: str | None
-    reason: str | None
-    signer: str | None
-    values: dict[str, float] = field(default_factory=dict)
-    sections: dict[str, str] = field(default_factory=dict)
-
-
-def _view(session: Session, row: store.SubmissionRow) -> Submission:
-    return Submission(
-        id=row.id,
-        regime=row.regime,
-        period=row.period,
-        unit_code=row.unit_code,
-        level=row.level,
-        version=row.version,
-        state=row.state,
-        channel=row.channel,
-        created_at=row.created_at,
-        submitted_at=row.submitted_at,
-        decided_at=row.decided_at,
-        comment=row.comment,
-        reason=row.reason,
-        signer=row.signer,
-        values=store.values_of(session, row.id),
-        sections=json.loads(row.sections or "{}"),
-    )
-
-
-def refuse(code: ErrorCode, message: str | None = None, **detail: Any) -> ReportingError:
-    return ReportingError(message, code=code, detail=detail)
-
-
-class ReportingService:
+class ReportingService(ReceiverDecisions):
     """Writes of the reporting system; ``signer_for`` is the remote-signing hook used by the
     web form (the head's credential held by the signing service), ``trust`` checks PDFs."""
 
@@ -249,7 +207,7 @@ class ReportingService:
                 )
                 session.add(current)
                 session.flush()
-                store.put_status(session, _status(current))
+                store.put_status(session, status_of(current))
             current.channel = channel
             current.sections = json.dumps(content.sections, ensure_ascii=False)
             current.pdf_digest = current.pdf_length = None
@@ -262,7 +220,7 @@ class ReportingService:
                 subject=f"{regime.code}/{period.code}/{unit}",
                 detail={"id": current.id, "channel": channel, "cells": len(content.values)},
             )
-            return _view(session, current)
+            return view_of(session, current)
 
     def correct(
         self, unit: str, regime_code: str, period_code: str, reason: str, *, actor: str
@@ -305,7 +263,7 @@ class ReportingService:
                 subject=f"{regime.code}/{period.code}/{unit}",
                 detail={"id": row.id, "version": row.version, "reason": reason.strip()},
             )
-            return _view(session, row)
+            return view_of(session, row)
 
     # -- signing and submitting -------------------------------------------------------------
 
@@ -319,7 +277,7 @@ class ReportingService:
             if row.state not in (DRAFT, RETURNED):
                 raise refuse(ErrorCode.REPORT_STATE_INVALID, state=row.state)
             regime, period, window = self.resolve(row.regime, row.period)
-            view = _view(session, row)
+            view = view_of(session, row)
             problems = self._complete_problems(session, regime, period, view)
             if problems:
                 raise refuse(ErrorCode.REPORT_VALIDATION_FAILED, problems=as_problems(problems))
@@ -386,7 +344,7 @@ class ReportingService:
             row.comment = None
             status = store.statuses(session, row.regime, row.period).get(unit)
             first = status.first_submitted_at if status and status.first_submitted_at else now
-            store.put_status(session, _status(row, first_submitted_at=first))
+            store.put_status(session, status_of(row, first_submitted_at=first))
             audit.record(
                 session,
                 at=now,
@@ -395,7 +353,7 @@ class ReportingService:
                 subject=f"{row.regime}/{row.period}/{unit}",
                 detail={"id": row.id, "version": row.version, "signer": signer},
             )
-            return _view(session, row)
+            return view_of(session, row)
 
     def _check_signature(self, row: store.SubmissionRow, signed_pdf: bytes, unit: str) -> str:
         if row.pdf_digest is None or row.pdf_length is None:
@@ -423,103 +381,6 @@ class ReportingService:
         pdf = self.prepare_pdf(unit, submission_id)
         signed = sign_pdf(pdf, identity, at=self.clock.now(), reason="Thủ trưởng đơn vị ký báo cáo")
         return self.submit(unit, submission_id, signed, actor=actor)
-
-    # -- deciding ---------------------------------------------------------------------------
-
-    def _receiver_check(
-        self, session: Session, regime: RegimeVersion, row: store.SubmissionRow, receiver: str
-    ) -> None:
-        unit = store.get_unit(session, regime.flow, row.unit_code)
-        if unit is None or unit.parent_code != receiver:
-            raise refuse(ErrorCode.REPORT_UNIT_MISMATCH, receiver=receiver)
-
-    def accept(self, receiver: str, submission_id: int, *, actor: str) -> Submission:
-        now = self.clock.now()
-        with self.db.unit_of_work() as session:
-            row = self._load(session, submission_id)
-            regime, _period, _window = self.resolve(row.regime, row.period)
-            self._receiver_check(session, regime, row, receiver)
-            if row.state != SUBMITTED:
-                raise refuse(ErrorCode.REPORT_STATE_INVALID, state=row.state)
-            old: dict[str, float] = {}
-            for earlier in store.submissions_of(session, row.regime, row.period, row.unit_code):
-                if earlier.state == ACCEPTED:
-                    old = store.values_of(session, earlier.id)
-                    earlier.state = SUPERSEDED
-            new = store.values_of(session, row.id)
-            row.state = ACCEPTED
-            row.decided_at = now
-            row.decided_by = actor
-            status = store.statuses(session, row.regime, row.period)[row.unit_code]
-            store.put_status(
-                session,
-                _status(row, first_submitted_at=status.first_submitted_at, accepted_at=now),
-            )
-            self._consolidate(session, regime, row, old, new)
-            audit.record(
-                session,
-                at=now,
-                actor=actor,
-                action="reporting.accept",
-                subject=f"{row.regime}/{row.period}/{row.unit_code}",
-                detail={"id": row.id, "version": row.version},
-            )
-            return _view(session, row)
-
-    def _consolidate(
-        self,
-        session: Session,
-        regime: RegimeVersion,
-        row: store.SubmissionRow,
-        old: Mapping[str, float],
-        new: Mapping[str, float],
-    ) -> None:
-        deltas: dict[str, tuple[float, int]] = {}
-        for cell in aggregatable(regime.form):
-            d_total = new.get(cell, 0.0) - old.get(cell, 0.0)
-            d_count = (cell in new) - (cell in old)
-            if d_total or d_count:
-                deltas[cell] = (d_total, d_count)
-        for flow in (regime.flow, *regime.also_flows):
-            nodes = store.ancestors_of(session, flow, row.unit_code)
-            store.add_to_aggregates(
-                session,
-                regime=regime.code,
-                period=row.period,
-                flow=flow,
-                nodes=nodes,
-                source_level=row.level,
-                deltas=deltas,
-            )
-
-    def return_report(
-        self, receiver: str, submission_id: int, comment: str, *, actor: str
-    ) -> Submission:
-        if not comment.strip():
-            raise refuse(ErrorCode.REPORT_REASON_REQUIRED)
-        now = self.clock.now()
-        with self.db.unit_of_work() as session:
-            row = self._load(session, submission_id)
-            regime, _period, _window = self.resolve(row.regime, row.period)
-            self._receiver_check(session, regime, row, receiver)
-            if row.state != SUBMITTED:
-                raise refuse(ErrorCode.REPORT_STATE_INVALID, state=row.state)
-            row.state = RETURNED
-            row.comment = comment.strip()
-            row.decided_at = now
-            row.decided_by = actor
-            row.pdf_digest = row.pdf_length = None
-            status = store.statuses(session, row.regime, row.period)[row.unit_code]
-            store.put_status(session, _status(row, first_submitted_at=status.first_submitted_at))
-            audit.record(
-                session,
-                at=now,
-                actor=actor,
-                action="reporting.return",
-                subject=f"{row.regime}/{row.period}/{row.unit_code}",
-                detail={"id": row.id, "comment": comment.strip()},
-            )
-            return _view(session, row)
 
     def close_period(self, regime_code: str, period_code: str, *, actor: str) -> None:
         regime, period, _window = self.resolve(regime_code, period_code)
@@ -551,27 +412,9 @@ class ReportingService:
             row = session.get(store.SubmissionRow, submission_id)
             if row is None:
                 raise refuse(ErrorCode.REPORT_NOT_FOUND, id=submission_id)
-            return _view(session, row)
+            return view_of(session, row)
 
     def signed_pdf(self, submission_id: int) -> bytes | None:
         with self.db.read() as session:
             row = session.get(store.SubmissionRow, submission_id)
             return None if row is None else row.signed_pdf
-
-
-def _status(
-    row: store.SubmissionRow,
-    *,
-    first_submitted_at: datetime | None = None,
-    accepted_at: datetime | None = None,
-) -> dict[str, Any]:
-    return {
-        "regime": row.regime,
-        "period": row.period,
-        "unit_code": row.unit_code,
-        "submission_id": row.id,
-        "version": row.version,
-        "state": row.state,
-        "first_submitted_at": first_submitted_at,
-        "accepted_at": accepted_at,
-    }
