@@ -44,6 +44,9 @@ from lienthong.trust.cli import pki_app  # noqa: E402
 app.add_typer(accounts_app, name="accounts")
 
 app.add_typer(pki_app, name="pki")
+from lienthong.portal.cli import portal_app  # noqa: E402
+
+app.add_typer(portal_app, name="portal")
 app.command("gateway")(gateway_command)
 
 

@@ -26,7 +26,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     bindparam,
+    case,
     func,
+    literal,
     select,
     text,
     update,
@@ -420,6 +422,35 @@ def add_stats(session: Session, deltas: Deltas) -> None:
         set_={c: table.c[c] + statement.excluded[c] for c in STAT_COUNTERS},
     )
     session.execute(statement, rows)
+
+
+def rebuild_stats(session: Session) -> None:
+    """Recompute ``portal_stats`` from the dossiers (repair, or after a bulk load). Lag
+    counters cannot be recomputed (the event times are in the history) and restart at 0."""
+    d = _table(DossierRow)
+    session.execute(_table(StatRow).delete())
+
+    def when(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    query = select(
+        d.c.period,
+        d.c.agency_code,
+        func.min(d.c.root_code),
+        func.count(),
+        func.count(d.c.wrong_code),
+        func.count(d.c.timeliness),
+        when(d.c.timeliness == "EARLY"),
+        when(d.c.timeliness == "ON_TIME"),
+        when(d.c.timeliness == "LATE"),
+        when(d.c.channel == 1),
+        when(d.c.channel == 2),
+        when(d.c.channel == 3),
+        literal(0),
+        literal(0),
+    ).group_by(d.c.period, d.c.agency_code)
+    columns = ["period", "agency_code", "root_code", *STAT_COUNTERS]
+    session.execute(_table(StatRow).insert().from_select(columns, query))
 
 
 def add_rejections(session: Session, rows: Sequence[dict[str, Any]]) -> None:
