@@ -50,6 +50,7 @@ from lienthong.reporting.submissions import (
     status_of,
     view_of,
 )
+from lienthong.reporting.xlsx import XlsxLimits, build_template, parse_upload
 from lienthong.trust.pdf import PdfIdentity, PdfTrust, sign_pdf, validate_pdf
 
 __all__ = [
@@ -221,6 +222,40 @@ class ReportingService(ReceiverDecisions):
                 detail={"id": current.id, "channel": channel, "cells": len(content.values)},
             )
             return view_of(session, current)
+
+    def template(self, unit: str, regime_code: str, period_code: str) -> bytes:
+        """The unit's XLSX template for the period, pre-filled with its open version."""
+        regime, period, window = self.resolve(regime_code, period_code)
+        with self.db.read() as session:
+            reporter = self._reporter(session, regime, period, unit)
+            versions = store.submissions_of(session, regime.code, period.code, unit)
+            view = view_of(session, versions[-1]) if versions else None
+            name = reporter.name
+        return build_template(
+            regime,
+            period,
+            window,
+            unit,
+            name,
+            values=view.values if view else None,
+            sections=view.sections if view else None,
+        )
+
+    def save_xlsx(
+        self, unit: str, data: bytes, *, actor: str, limits: XlsxLimits | None = None
+    ) -> Submission:
+        """Save an uploaded template as the unit's open version (channel ``xlsx``); every
+        refusal of :func:`parse_upload` stores nothing."""
+        upload = parse_upload(data, lambda r, p: self.resolve(r, p)[0], limits=limits)
+        return self.save(
+            unit,
+            upload.meta.regime,
+            upload.meta.period,
+            upload.content,
+            channel="xlsx",
+            actor=actor,
+            for_unit=upload.meta.unit,
+        )
 
     def correct(
         self, unit: str, regime_code: str, period_code: str, reason: str, *, actor: str
