@@ -461,3 +461,50 @@ def mark_sent(session: Session, ids: Sequence[int], at: datetime) -> None:
         session.execute(
             update(NotificationRow).where(NotificationRow.id.in_(list(ids))).values(sent_at=at)
         )
+
+
+def add_request(
+    session: Session, values: Mapping[str, Any], recipients: Sequence[str]
+) -> RequestRow:
+    row = RequestRow(**values)
+    session.add(row)
+    session.flush()
+    session.execute(
+        insert(RequestRecipientRow),
+        [{"request_id": row.id, "unit_code": code} for code in recipients],
+    )
+    return row
+
+
+def get_request(session: Session, request_id: int, *, lock: bool = False) -> RequestRow | None:
+    return session.get(RequestRow, request_id, with_for_update=lock)
+
+
+def recipients_of(session: Session, request_id: int) -> list[RequestRecipientRow]:
+    return list(
+        session.scalars(
+            select(RequestRecipientRow)
+            .where(RequestRecipientRow.request_id == request_id)
+            .order_by(RequestRecipientRow.unit_code)
+        )
+    )
+
+
+def requests_for(session: Session, unit: str) -> list[RequestRow]:
+    """Requests issued by ``unit`` or addressed to it, newest first."""
+    addressed = select(RequestRecipientRow.request_id).where(RequestRecipientRow.unit_code == unit)
+    return list(
+        session.scalars(
+            select(RequestRow)
+            .where((RequestRow.issuer_code == unit) | RequestRow.id.in_(addressed))
+            .order_by(RequestRow.id.desc())
+        )
+    )
+
+
+def unit_codes(session: Session, flow: str, codes: Iterable[str]) -> set[str]:
+    return set(
+        session.scalars(
+            select(UnitRow.code).where(UnitRow.flow == flow, UnitRow.code.in_(list(codes)))
+        )
+    )
