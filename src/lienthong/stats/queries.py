@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from lienthong.agencies.store import AgencyRow
 from lienthong.exchange.store import Document, Recipient
-from lienthong.stats.store import BUCKETS, StatsDaily, StatsLatency, StatsRefusal
+from lienthong.stats.store import (
+    BUCKETS,
+    StatsDaily,
+    StatsLatency,
+    StatsLevelDaily,
+    StatsMonthly,
+    StatsRefusal,
+)
 
 LEVEL_LABELS = {
     1: "Cấp 1: Bộ, ngành, tỉnh",
@@ -34,15 +41,17 @@ class Period:
 
 
 def _in(period: Period) -> Any:
-    return and_(StatsDaily.day >= period.start, StatsDaily.day <= period.end)
+    return and_(StatsLevelDaily.day >= period.start, StatsLevelDaily.day <= period.end)
 
 
 def by_level(session: Session, period: Period) -> list[dict[str, Any]]:
     """Documents sent and received per level of government (the articles' table)."""
     rows = session.execute(
-        select(StatsDaily.level, StatsDaily.direction, func.sum(StatsDaily.documents))
+        select(
+            StatsLevelDaily.level, StatsLevelDaily.direction, func.sum(StatsLevelDaily.documents)
+        )
         .where(_in(period))
-        .group_by(StatsDaily.level, StatsDaily.direction)
+        .group_by(StatsLevelDaily.level, StatsLevelDaily.direction)
     ).all()
     table: dict[int, dict[str, Any]] = {}
     for level, direction, total in rows:
@@ -58,12 +67,14 @@ def by_level(session: Session, period: Period) -> list[dict[str, Any]]:
 def totals(session: Session, period: Period) -> dict[str, int]:
     row = session.execute(
         select(
-            func.sum(StatsDaily.documents).filter(StatsDaily.direction == "sent"),
-            func.sum(StatsDaily.documents).filter(StatsDaily.direction == "received"),
-            func.sum(StatsDaily.signed).filter(StatsDaily.direction == "sent"),
-            func.sum(StatsDaily.valid).filter(StatsDaily.direction == "sent"),
-            func.sum(StatsDaily.with_attachments).filter(StatsDaily.direction == "sent"),
-            func.sum(StatsDaily.arrived_same_day).filter(StatsDaily.direction == "received"),
+            func.sum(StatsLevelDaily.documents).filter(StatsLevelDaily.direction == "sent"),
+            func.sum(StatsLevelDaily.documents).filter(StatsLevelDaily.direction == "received"),
+            func.sum(StatsLevelDaily.signed).filter(StatsLevelDaily.direction == "sent"),
+            func.sum(StatsLevelDaily.valid).filter(StatsLevelDaily.direction == "sent"),
+            func.sum(StatsLevelDaily.with_attachments).filter(StatsLevelDaily.direction == "sent"),
+            func.sum(StatsLevelDaily.arrived_same_day).filter(
+                StatsLevelDaily.direction == "received"
+            ),
         ).where(_in(period))
     ).one()
     sent, received, signed, valid, attached, same_day = (int(v or 0) for v in row)
@@ -78,35 +89,73 @@ def totals(session: Session, period: Period) -> dict[str, int]:
     }
 
 
+def _agency_source(period: Period) -> Any:
+    """Per (agency, direction) rows covering the period exactly: whole months from
+    ``stats_monthly``, the partial months at either end from ``stats_daily``."""
+    first_full = period.start if period.start.day == 1 else _next_month(period.start)
+    after_last = _next_month(period.end.replace(day=1))
+    if period.end != after_last - timedelta(days=1):
+        after_last = period.end.replace(day=1)  # the last month is partial
+    columns = ("agency_code", "direction", "documents", "signed", "valid", "arrived_same_day")
+    if first_full >= after_last:  # no whole month inside: daily rows only
+        return select(*[getattr(StatsDaily, c) for c in columns]).where(
+            StatsDaily.day >= period.start, StatsDaily.day <= period.end
+        )
+    months = select(*[getattr(StatsMonthly, c) for c in columns]).where(
+        StatsMonthly.month >= first_full, StatsMonthly.month < after_last
+    )
+    edges = select(*[getattr(StatsDaily, c) for c in columns]).where(
+        or_(
+            and_(StatsDaily.day >= period.start, StatsDaily.day < first_full),
+            and_(StatsDaily.day >= after_last, StatsDaily.day <= period.end),
+        )
+    )
+    return months.union_all(edges)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def by_agency(
     session: Session, period: Period, *, limit: int = 50, order: str = "sent"
 ) -> list[dict[str, Any]]:
     """Per-agency figures in the period, ranked (``order``: sent, received, late)."""
-    sent = func.sum(StatsDaily.documents).filter(StatsDaily.direction == "sent")
-    received = func.sum(StatsDaily.documents).filter(StatsDaily.direction == "received")
-    same_day = func.sum(StatsDaily.arrived_same_day).filter(StatsDaily.direction == "received")
-    signed = func.sum(StatsDaily.signed).filter(StatsDaily.direction == "sent")
-    valid = func.sum(StatsDaily.valid).filter(StatsDaily.direction == "sent")
+    src = _agency_source(period).subquery()
+    sent = func.sum(src.c.documents).filter(src.c.direction == "sent")
+    received = func.sum(src.c.documents).filter(src.c.direction == "received")
+    same_day = func.sum(src.c.arrived_same_day).filter(src.c.direction == "received")
+    signed = func.sum(src.c.signed).filter(src.c.direction == "sent")
+    valid = func.sum(src.c.valid).filter(src.c.direction == "sent")
     late = func.coalesce(received, 0) - func.coalesce(same_day, 0)
     key = {"sent": sent, "received": received, "late": late}.get(order, sent)
+    ranked = (
+        select(
+            src.c.agency_code,
+            sent.label("sent"),
+            received.label("received"),
+            same_day.label("same_day"),
+            signed.label("signed"),
+            valid.label("valid"),
+        )
+        .group_by(src.c.agency_code)
+        .order_by(func.coalesce(key, 0).desc(), src.c.agency_code)
+        .limit(limit)
+        .subquery()
+    )
     rows = session.execute(
         select(
-            StatsDaily.agency_code,
+            ranked.c.agency_code,
             AgencyRow.name,
             AgencyRow.level,
-            sent,
-            received,
-            same_day,
-            signed,
-            valid,
-        )
-        .outerjoin(AgencyRow, AgencyRow.code == StatsDaily.agency_code)
-        .where(_in(period))
-        .group_by(StatsDaily.agency_code, AgencyRow.name, AgencyRow.level)
-        .order_by(func.coalesce(key, 0).desc(), StatsDaily.agency_code)
-        .limit(limit)
+            ranked.c.sent,
+            ranked.c.received,
+            ranked.c.same_day,
+            ranked.c.signed,
+            ranked.c.valid,
+        ).outerjoin(AgencyRow, AgencyRow.code == ranked.c.agency_code)
     ).all()
-    return [
+    items = [
         {
             "code": code,
             "name": name or code,
@@ -120,15 +169,18 @@ def by_agency(
         }
         for code, name, level, s, r, d, g, v in rows
     ]
+    field = {"sent": "sent", "received": "received", "late": "late"}.get(order, "sent")
+    items.sort(key=lambda a: (-a[field], a["code"]))
+    return items
 
 
 def over_time(session: Session, period: Period) -> list[dict[str, Any]]:
     """Per day (per month beyond 92 days): documents sent and received."""
     rows = session.execute(
-        select(StatsDaily.day, StatsDaily.direction, func.sum(StatsDaily.documents))
+        select(StatsLevelDaily.day, StatsLevelDaily.direction, func.sum(StatsLevelDaily.documents))
         .where(_in(period))
-        .group_by(StatsDaily.day, StatsDaily.direction)
-        .order_by(StatsDaily.day)
+        .group_by(StatsLevelDaily.day, StatsLevelDaily.direction)
+        .order_by(StatsLevelDaily.day)
     ).all()
     monthly = period.days > 92
     series: dict[str, dict[str, int]] = {}
@@ -185,25 +237,35 @@ def refusals(session: Session, period: Period) -> list[dict[str, Any]]:
 
 
 def inactive_agencies(session: Session, today: date, *, silent_days: int = 30) -> dict[str, Any]:
-    """Agencies that never sent a document, and those silent for ``silent_days``."""
+    """Agencies of this hub that never sent a document, and those that sent nothing in the
+    last ``silent_days`` days (with the month they last sent in). Reads the last days of
+    ``stats_daily`` (primary-key range) and ``stats_monthly``."""
+    recent = (
+        select(StatsDaily.agency_code)
+        .where(
+            StatsDaily.day > today - timedelta(days=silent_days),
+            StatsDaily.direction == "sent",
+            StatsDaily.documents > 0,
+        )
+        .distinct()
+    )
     last = (
-        select(StatsDaily.agency_code, func.max(StatsDaily.day).label("last_day"))
-        .where(StatsDaily.direction == "sent", StatsDaily.documents > 0)
-        .group_by(StatsDaily.agency_code)
+        select(StatsMonthly.agency_code, func.max(StatsMonthly.month).label("last_month"))
+        .where(StatsMonthly.direction == "sent", StatsMonthly.documents > 0)
+        .group_by(StatsMonthly.agency_code)
         .subquery()
     )
     rows = session.execute(
-        select(AgencyRow.code, AgencyRow.name, AgencyRow.level, last.c.last_day)
+        select(AgencyRow.code, AgencyRow.name, AgencyRow.level, last.c.last_month)
         .outerjoin(last, last.c.agency_code == AgencyRow.code)
-        .where(
-            AgencyRow.hub_code.is_(None),
-            or_(last.c.last_day.is_(None), last.c.last_day < today - timedelta(days=silent_days)),
-        )
+        .where(AgencyRow.hub_code.is_(None), AgencyRow.code.not_in(recent))
         .order_by(AgencyRow.level, AgencyRow.code)
     ).all()
-    never = [{"code": c, "name": n, "level": lv} for c, n, lv, d in rows if d is None]
+    never = [{"code": c, "name": n, "level": lv} for c, n, lv, m in rows if m is None]
     silent = [
-        {"code": c, "name": n, "level": lv, "last_day": d} for c, n, lv, d in rows if d is not None
+        {"code": c, "name": n, "level": lv, "last_month": m}
+        for c, n, lv, m in rows
+        if m is not None
     ]
     return {"never": never, "silent": silent}
 

@@ -49,6 +49,40 @@ class StatsDaily(Base):
     arrived_same_day: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class StatsLevelDaily(Base):
+    """``stats_daily`` summed over agencies: per day, level and direction (a few rows a day;
+    the dashboard's totals, levels and time series read only this)."""
+
+    __tablename__ = "stats_level_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8), primary_key=True)
+    documents: Mapped[int] = mapped_column(BigInteger, default=0)
+    signed: Mapped[int] = mapped_column(BigInteger, default=0)
+    valid: Mapped[int] = mapped_column(BigInteger, default=0)
+    with_attachments: Mapped[int] = mapped_column(BigInteger, default=0)
+    arrived_same_day: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StatsMonthly(Base):
+    """``stats_daily`` per calendar month (``month`` is its first day): per-agency rankings
+    over long periods read whole months here and only the partial months from the daily
+    table."""
+
+    __tablename__ = "stats_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(35), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, default=0)
+    documents: Mapped[int] = mapped_column(BigInteger, default=0)
+    signed: Mapped[int] = mapped_column(BigInteger, default=0)
+    valid: Mapped[int] = mapped_column(BigInteger, default=0)
+    with_attachments: Mapped[int] = mapped_column(BigInteger, default=0)
+    arrived_same_day: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class StatsLatency(Base):
     __tablename__ = "stats_latency"
 
@@ -101,6 +135,47 @@ def _upsert(session: Session, table: Any, keys: list[str], rows: list[dict[str, 
     session.execute(stmt, rows)
 
 
+COUNTERS = ("documents", "signed", "valid", "with_attachments", "arrived_same_day")
+
+
+def add_daily(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add per (day, agency, direction) counters to ``stats_daily`` and its two rollups."""
+    if not rows:
+        return
+    _upsert(session, StatsDaily.__table__, ["day", "agency_code", "direction"], rows)
+    levels: dict[tuple[date, int, str], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(COUNTERS, 0)
+    )
+    months: dict[tuple[date, str, str], dict[str, Any]] = {}
+    for row in rows:
+        by_level = levels[(row["day"], row["level"], row["direction"])]
+        month_key = (row["day"].replace(day=1), row["agency_code"], row["direction"])
+        by_month = months.setdefault(
+            month_key, {"level": row["level"], **dict.fromkeys(COUNTERS, 0)}
+        )
+        for name in COUNTERS:
+            by_level[name] += row[name]
+            by_month[name] += row[name]
+    _upsert(
+        session,
+        StatsLevelDaily.__table__,
+        ["day", "level", "direction"],
+        [
+            {"day": d, "level": lv, "direction": dr, **v}
+            for (d, lv, dr), v in sorted(levels.items())
+        ],
+    )
+    _upsert(
+        session,
+        StatsMonthly.__table__,
+        ["month", "agency_code", "direction"],
+        [
+            {"month": m, "agency_code": a, "direction": dr, **v}
+            for (m, a, dr), v in sorted(months.items())
+        ],
+    )
+
+
 # --- the intake hook (same transaction as the package's rows) ---------------------------
 
 
@@ -137,17 +212,9 @@ def record_intake(session: Session, rows: Mapping[str, list[dict[str, Any]]]) ->
             continue
         day = local_day(target["created_at"])
         add((day, delivery["recipient_code"], "received"), target, valid_of[target["id"]])
-    codes = {code for _day, code, _dir in counts}
-    levels = dict(
-        session.execute(
-            select(AgencyRow.code, AgencyRow.level).where(AgencyRow.code.in_(codes))
-        ).all()
-    )
-    table = StatsDaily.__table__
-    _upsert(
+    levels = _levels(session, {code for _day, code, _dir in counts})
+    add_daily(
         session,
-        table,
-        ["day", "agency_code", "direction"],
         [
             {
                 "day": day,
@@ -160,6 +227,15 @@ def record_intake(session: Session, rows: Mapping[str, list[dict[str, Any]]]) ->
             for (day, code, direction), values in sorted(counts.items())
         ],
     )
+
+
+def _levels(session: Session, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(AgencyRow.code, AgencyRow.level).where(AgencyRow.code.in_(sorted(codes)))
+    ).all()
+    return {code: int(level) for code, level in rows}
 
 
 def install() -> None:
@@ -224,16 +300,15 @@ def refresh_latency(session: Session, *, now: datetime, batch: int = 20000) -> i
             for (d, a, s, b), n in sorted(latency.items())
         ],
     )
-    _upsert(
+    levels = _levels(session, {a for _d, a in same_day})
+    add_daily(
         session,
-        StatsDaily.__table__,
-        ["day", "agency_code", "direction"],
         [
             {
                 "day": d,
                 "agency_code": a,
                 "direction": "received",
-                "level": 0,
+                "level": levels.get(a, 0),
                 "documents": 0,
                 "signed": 0,
                 "valid": 0,

@@ -63,7 +63,7 @@ def _history(office: Office) -> None:
         (DISTRICT, [COMMUNE]),
         (FINANCE, [GOV_OFFICE]),
     ]
-    for day in range(3):
+    for _day in range(3):
         for sender, recipients in plan:
             number += 1
             sent = send(c, sender, document_bytes(sender, recipients, number=str(number)))
@@ -163,6 +163,8 @@ def test_the_monitoring_figures_match_the_raw_rows(office: Office) -> None:
     for code, n in received_by.items():
         assert int(table[code][4]) == n
     assert sum(int(r[7]) for r in rows[1:]) == same_day
+    whole_month = operator.get("/giam-sat/don-vi?tu=2026-11-01&den=2026-11-30&dinh_dang=csv")
+    assert sorted(whole_month.content.splitlines()) == sorted(exported.content.splitlines())
     xlsx = operator.get("/giam-sat/don-vi" + q + "&dinh_dang=xlsx")
     assert xlsx.content[:2] == b"PK"
 
