@@ -123,3 +123,26 @@ def test_a_new_password_ends_the_open_sessions(accounts: tuple[AccountService, F
     service.set_password("vanthu.nghean", "mat-khau-moi-2", actor="admin")
     assert service.session(signed.token) is None
     assert service.sign_in("vanthu.nghean", "mat-khau-moi-2", address="a").token
+
+
+def test_demo_seeding_creates_the_demo_users_once_and_keeps_their_passwords(
+    db: Database, tmp_path: Path
+) -> None:
+    import json
+
+    from lienthong.accounts.demo import demo_people, seed_demo_users
+    from lienthong.agencies.demo import seed_demo
+
+    clock = FixedClock(NOW)
+    container = container_for(db, tmp_path, clock)
+    seed_demo(container.agencies)
+    service = AccountService(db, clock, scrypt=FAST)
+    path = tmp_path / "demo-users.json"
+    first = seed_demo_users(service, path)
+    again = seed_demo_users(service, path)
+    assert first == again == json.loads(path.read_text("utf-8"))
+    assert len(service.list_users()) == len(demo_people())
+    clerk = next(u for u in first if u["username"] == "vanthu.nghean")
+    assert service.sign_in("vanthu.nghean", clerk["password"], address="a").token
+    operator = service.get_user("vanhanh")
+    assert operator.has(Role.OPERATOR)
