@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lienthong.accounts.service import AccountService
 from lienthong.agencies.service import AgencyService
@@ -21,6 +22,9 @@ from lienthong.issuance.service import IssuanceService
 from lienthong.secrets import Sealer, load_or_create_key
 from lienthong.stats.service import StatsService
 from lienthong.trust.receipts import ReceiptSigner
+
+if TYPE_CHECKING:
+    from lienthong.reporting.wiring import Reporting
 
 
 @dataclass
@@ -46,6 +50,8 @@ class Container:
     issuance: IssuanceService | None = None
     # The monitoring centre (giam-sat); its daily aggregates follow the intake (write hook).
     stats: StatsService | None = None
+    # Decree 09 reporting (bao-cao): built on first use, units seeded from the registry.
+    reporting: Reporting | None = None
 
     def close(self) -> None:
         if self.federation_worker is not None:
@@ -104,6 +110,8 @@ def build_container(
 
     install_stats()
     clerk, issuance = build_clerk(settings, db, blobs, clock, exchange, accounts)
+    from lienthong.reporting.wiring import Reporting
+
     return Container(
         clerk=clerk,
         issuance=issuance,
@@ -121,6 +129,7 @@ def build_container(
         receipts=receipts,
         audit_sealer=audit_sealer,
         accounts=accounts,
+        reporting=Reporting(settings, db, clock, agencies),
     )
 
 
