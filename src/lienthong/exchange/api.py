@@ -14,9 +14,11 @@ from lienthong import metrics
 from lienthong.blobs.staging import StagedFile, StagingArea
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.model import TransportState
+from lienthong.logs import get_logger
 from lienthong.web.auth import container_of, current_agency
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
+log = get_logger("lienthong.exchange")
 Agency = Annotated[str, Depends(current_agency)]
 
 
@@ -73,6 +75,14 @@ async def send_package(
         )
     if not result.replay:
         metrics.PACKAGES_ACCEPTED.labels(kind=result.kind).inc()
+        log.info(
+            "package.accepted",
+            message_id=result.message_id,
+            kind=result.kind,
+            sender=agency,
+            recipients=result.recipients,
+            size=result.package_size,
+        )
     answer = result.as_dict()
     if container.receipts is not None:
         # The hub's signed receipt (lienthong.trust.receipts); RS256 is deterministic, so an
