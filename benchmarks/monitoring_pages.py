@@ -103,10 +103,11 @@ GENERATE = [
               sum(documents), sum(signed), sum(valid), sum(with_attachments),
               sum(arrived_same_day)
        FROM stats_daily GROUP BY 1, 2, 3""",
-    """INSERT INTO stats_latency (day, agency_code, status_code, bucket, count)
-       SELECT day, agency_code, s, (hashtext(agency_code || s) % 8 + 8) % 8, documents
-       FROM stats_daily CROSS JOIN (VALUES ('01'), ('03'), ('06')) v(s)
-       WHERE direction = 'received'""",
+    """INSERT INTO stats_latency (day, status_code, bucket, count)
+       SELECT day, s, b, sum(documents) / 8 + 1
+       FROM stats_level_daily CROSS JOIN (VALUES ('01'), ('03'), ('06')) v(s)
+       CROSS JOIN generate_series(0, 12) b
+       WHERE direction = 'received' GROUP BY 1, 2, 3""",
     "ANALYZE",
 ]
 

@@ -4,7 +4,7 @@
   validly signed, with attachments; for received ones, how many got status 01 the same day.
   Written by :func:`record_intake`, a write hook of the hub's intake (same transaction as the
   package's rows), so it is exact and never scanned back from the raw tables.
-* ``stats_latency`` (day, recipient, status, bucket): how long after arrival a recipient's
+* ``stats_latency`` (day, status, bucket): how long after arrival a recipient's
   FIRST 01 / 03 / 06 came, as a histogram (bucket upper bounds in minutes, :data:`BUCKETS`).
   Filled incrementally from ``status_events`` above a watermark (:func:`refresh_latency`),
   because 01 is also recorded by the hub outside the intake (transport acknowledgement).
@@ -84,10 +84,11 @@ class StatsMonthly(Base):
 
 
 class StatsLatency(Base):
+    """Hub-wide histogram per day of the document (a few dozen rows a day)."""
+
     __tablename__ = "stats_latency"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    agency_code: Mapped[str] = mapped_column(String(35), primary_key=True)
     status_code: Mapped[str] = mapped_column(String(2), primary_key=True)
     bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -276,7 +277,7 @@ def refresh_latency(session: Session, *, now: datetime, batch: int = 20000) -> i
     if not events:
         return 0
     seen_before = _earlier_firsts(session, events)
-    latency: dict[tuple[date, str, str, int], int] = defaultdict(int)
+    latency: dict[tuple[date, str, int], int] = defaultdict(int)
     same_day: dict[tuple[date, str], int] = defaultdict(int)
     firsts: set[tuple[str, str, str]] = set()
     for _id, doc_id, recipient, code, at, created in events:
@@ -288,16 +289,16 @@ def refresh_latency(session: Session, *, now: datetime, batch: int = 20000) -> i
         firsts.add(key)
         day = local_day(created)
         minutes = (as_utc(at) - as_utc(created)).total_seconds() / 60
-        latency[(day, recipient, code, bucket_of(max(minutes, 0)))] += 1
+        latency[(day, code, bucket_of(max(minutes, 0)))] += 1
         if code == "01" and local_day(at) == day:
             same_day[(day, recipient)] += 1
     _upsert(
         session,
         StatsLatency.__table__,
-        ["day", "agency_code", "status_code", "bucket"],
+        ["day", "status_code", "bucket"],
         [
-            {"day": d, "agency_code": a, "status_code": s, "bucket": b, "count": n}
-            for (d, a, s, b), n in sorted(latency.items())
+            {"day": d, "status_code": s, "bucket": b, "count": n}
+            for (d, s, b), n in sorted(latency.items())
         ],
     )
     levels = _levels(session, {a for _d, a in same_day})
