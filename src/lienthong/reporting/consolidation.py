@@ -280,6 +280,14 @@ class ReportingQueries:
             session.expunge_all()
             return rows
 
+    def ancestors(self, flow: str, code: str) -> list[str]:
+        with self.db.read() as session:
+            return store.ancestors_of(session, flow, code)
+
+    def descendants(self, flow: str, code: str) -> set[str]:
+        with self.db.read() as session:
+            return store.descendants_of(session, flow, code)
+
     def unit(self, flow: str, code: str) -> store.UnitRow:
         with self.db.read() as session:
             row = store.get_unit(session, flow, code)

@@ -226,12 +226,13 @@ def aggregatable(form: Form) -> list[str]:
     ]
 
 
-def parse_number(text: str) -> float:
-    """A number as typed by a person: ``1.234,5`` (Vietnamese) or ``1234.5``; ValueError else."""
+def parse_number(text: str, *, dot_is_thousands: bool = False) -> float:
+    """A number as typed by a person: ``1.234,5`` (Vietnamese) or ``1234.5``; ValueError else.
+    ``dot_is_thousands`` (a screen that asks for the Vietnamese way): ``12.345`` is 12345."""
     raw = text.strip().replace("\u00a0", "").replace(" ", "")
     if not raw:
         raise ValueError("empty")
-    if "," in raw:
+    if "," in raw or dot_is_thousands:
         raw = raw.replace(".", "").replace(",", ".")
     elif raw.count(".") > 1:
         raw = raw.replace(".", "")

@@ -150,10 +150,11 @@ def _routers() -> list[APIRouter]:
     from lienthong.portal.gateway import router as portal_gateway_router
     from lienthong.portal.pages import router as portal_pages_router
     from lienthong.reporting.api import router as reporting_api_router
+    from lienthong.reporting.pages import router as reporting_pages_router
     from lienthong.stats.pages import router as stats_router
 
     routers = [exchange_router, axis_router, federation_router, accounts_router, clerk_router]
     routers.append(stats_router)
     routers += [portal_api_router, portal_gateway_router, portal_pages_router]
-    routers.append(reporting_api_router)
+    routers += [reporting_api_router, reporting_pages_router]
     return routers
