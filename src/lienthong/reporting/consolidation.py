@@ -111,9 +111,8 @@ class ReportingQueries:
         now = now or self.service.clock.now()
         deadlines = {lv: self.service.deadline(regime, period, lv) for lv in regime.level_codes}
         with self.db.read() as session:
-            units = store.units_of(session, regime.flow, regime.level_codes)
-            statuses = store.statuses(session, regime.code, period.code)
-            session.expunge_all()
+            units = store.unit_tuples(session, regime.flow, regime.level_codes)
+            statuses = store.status_tuples(session, regime.code, period.code)
         rows = []
         for unit in units:
             if unit.valid_from and unit.valid_from > window.end:

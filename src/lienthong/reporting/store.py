@@ -227,6 +227,37 @@ def units_of(session: Session, flow: str, levels: Iterable[str]) -> list[UnitRow
     )
 
 
+def unit_tuples(session: Session, flow: str, levels: Iterable[str]) -> list[Any]:
+    """Light rows (code, name, level, parent_code, valid_from, valid_to) for big listings."""
+    return list(
+        session.execute(
+            select(
+                UnitRow.code,
+                UnitRow.name,
+                UnitRow.level,
+                UnitRow.parent_code,
+                UnitRow.valid_from,
+                UnitRow.valid_to,
+            )
+            .where(UnitRow.flow == flow, UnitRow.level.in_(list(levels)))
+            .order_by(UnitRow.code)
+        ).all()
+    )
+
+
+def status_tuples(session: Session, regime: str, period: str) -> dict[str, Any]:
+    """Light rows (unit_code, state, first_submitted_at, submission_id) per unit."""
+    rows = session.execute(
+        select(
+            StatusRow.unit_code,
+            StatusRow.state,
+            StatusRow.first_submitted_at,
+            StatusRow.submission_id,
+        ).where(StatusRow.regime == regime, StatusRow.period == period)
+    )
+    return {row.unit_code: row for row in rows}
+
+
 def ancestors_of(session: Session, flow: str, code: str) -> list[str]:
     return list(
         session.scalars(
