@@ -131,7 +131,8 @@ def time_pages(url: str, data_dir: Path, repeat: int) -> dict[str, Any]:
     container = build_container(settings_for(url, data_dir), db=None)
     accounts = AccountService(container.db, container.clock, scrypt=ScryptParams(n=2**10))
     container.accounts = accounts
-    accounts.create_user("vanhanh", "Vận hành", "B000001", [Role.OPERATOR], "mat-khau-dai-1")
+    if not any(u.username == "vanhanh" for u in accounts.list_users("B000001")):
+        accounts.create_user("vanhanh", "Vận hành", "B000001", [Role.OPERATOR], "mat-khau-dai-1")
     server = ThreadedServer(create_app(container=container)).start()
     results: dict[str, Any] = {}
     try:
@@ -171,8 +172,13 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--reuse", help="time the pages on this kept database URL only")
     args = parser.parse_args()
     configure_logging("WARNING", False)
+    if args.reuse:
+        pages = time_pages(args.reuse, Path(tempfile.mkdtemp(prefix="lt-bench-")), args.repeat)
+        print(json.dumps({"machine": machine(), "pages": pages}, indent=2))
+        return
     url, name = fresh_pg_database()
     print(f"database {name}", flush=True)
     try:
