@@ -44,6 +44,8 @@ class HubProcess:
             "LIENTHONG_DATA_DIR": str(data_dir),
             "LIENTHONG_SECRET_KEY": secret_key,
             "LIENTHONG_LOG_LEVEL": "WARNING",
+            # Unsigned test packages pass unless a test asks for the trust policy itself.
+            "LIENTHONG_TRUST_POLICY": "off",
             **(env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None

@@ -1,4 +1,4 @@
-"""A real Chromium driven by Playwright, shared by the browser tests (one per session)."""
+"""A real Chromium driven by Playwright, shared by the tests of one module."""
 
 from __future__ import annotations
 
@@ -22,8 +22,11 @@ ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Playwright's sync API keeps an event loop running in the
+    thread while it is started, so it must stop before other tests (pyHanko validation uses
+    ``asyncio.run``) run in the same worker: hence module scope, not session scope."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make browsers` installs it")
     playwright = sync_playwright().start()
