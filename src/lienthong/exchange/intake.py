@@ -19,7 +19,6 @@ A crash before the commit leaves at most such an unreferenced blob, never a row 
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -209,9 +208,6 @@ class Intake:
         self.limits = limits
         self.verifier = verifier
         self.on_commit = on_commit
-        # SQLite has one writer at a time: queue this process's writers here rather than in
-        # SQLite's sleeping busy handler (other processes still queue there).
-        self._write_lock = threading.Lock() if db.is_sqlite else None
 
     def receive(
         self,
@@ -284,9 +280,7 @@ class Intake:
         raise AssertionError("unreachable")
 
     def _write(self, item: _Incoming, idempotency_key: str | None, *, recheck: bool) -> SendResult:
-        if self._write_lock is not None:
-            with self._write_lock:
-                return self._write_locked(item, idempotency_key, recheck)
+        # SQLite writers queue in Database.unit_of_work (lienthong.db._WriteGate).
         return self._write_locked(item, idempotency_key, recheck)
 
     def _write_locked(
