@@ -5,7 +5,7 @@ Pages only translate HTTP to :class:`~lienthong.clerk.service.ClerkService` call
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lienthong.accounts.model import Role, User
 from lienthong.accounts.web import csrf_check, require_roles
+from lienthong.clerk.revision import Revisions, Update
 from lienthong.clerk.service import ClerkService, Draft
 from lienthong.clerk.store import InboxFilter
 from lienthong.clock import VN_TZ
@@ -34,6 +35,7 @@ NOTICES = {
     "15": "Đã đồng ý thu hồi.",
     "16": "Đã từ chối thu hồi.",
     "13": "Đã gửi yêu cầu thu hồi.",
+    "update": "Đã gửi cập nhật văn bản đến các nơi nhận.",
     "draft": "Đã lưu dự thảo; chờ lãnh đạo ký.",
     "signed": "Lãnh đạo đã ký dự thảo.",
     "issued": "Đã cấp số, đóng dấu và gửi văn bản.",
@@ -48,6 +50,8 @@ ERRORS_VI = {
     ErrorCode.COMPETENT_SIGNATURE_INVALID: "Chữ ký của người có thẩm quyền không hợp lệ.",
     ErrorCode.DUPLICATE_DOCUMENT: "Văn bản này đã được gửi trước đó (trùng số, ký hiệu).",
     ErrorCode.RECIPIENT_UNKNOWN: "Có nơi nhận không có trong danh bạ.",
+    ErrorCode.NOT_YOUR_DOCUMENT: "Chỉ cơ quan ban hành mới được cập nhật, thay thế văn bản.",
+    ErrorCode.NOT_A_RECIPIENT: "Cơ quan này không phải là nơi nhận của văn bản.",
 }
 
 
@@ -137,12 +141,32 @@ async def document(request: Request, document_id: str, user: Staff) -> Response:
         view = await run_in_threadpool(service.document, user, document_id)
     except LienthongError:
         return not_found(request)
+    return await _document_page(request, view, user, _flash(request), 200)
+
+
+async def _document_page(
+    request: Request, view: dict[str, Any], user: User, flash: list[tuple[str, str]], status: int
+) -> Response:
+    service = clerk_of(request)
     specialists = await run_in_threadpool(service.specialists, user)
+    agencies: list[dict[str, Any]] = []
+    text = request.query_params.get("tim_noi_nhan", "")
+    if view["is_sender"] and view["state"] == "active":
+        found = await run_in_threadpool(service.search_agencies, text)
+        held = {r["code"] for r in view["recipients"] if not r["removed"]}
+        agencies = [a for a in found if a["code"] != user.agency_code and a["code"] not in held]
     _nav(request, "/van-thu/di" if view["is_sender"] else "/van-thu")
     return render(
         request,
         "clerk/document.html",
-        {"d": view, "specialists": specialists, "flash": _flash(request)},
+        {
+            "d": view,
+            "specialists": specialists,
+            "agencies": agencies,
+            "search": text,
+            "flash": flash,
+        },
+        status=status,
     )
 
 
@@ -217,14 +241,47 @@ async def _document_error(
         view = await run_in_threadpool(service.document, user, document_id)
     except LienthongError:
         return not_found(request)
-    specialists = await run_in_threadpool(service.specialists, user)
-    _nav(request, "/van-thu")
-    return render(
-        request,
-        "clerk/document.html",
-        {"d": view, "specialists": specialists, "flash": [("error", message)]},
-        status=status,
+    return await _document_page(request, view, user, [("error", message)], status)
+
+
+@router.post("/van-thu/van-ban/{document_id}/cap-nhat", dependencies=[Depends(csrf_check)])
+async def update(
+    request: Request,
+    document_id: str,
+    user: Staff,
+    subject: Annotated[str, Form()] = "",
+    due_date: Annotated[str, Form()] = "",
+) -> Response:
+    form = await request.form()
+    change = Update(
+        add=tuple(str(v) for v in form.getlist("add")),
+        remove=tuple(str(v) for v in form.getlist("remove")),
+        subject=subject,
+        due_date=_day(due_date),
     )
+    revisions = Revisions(clerk_of(request))
+    try:
+        await run_in_threadpool(revisions.update, user, document_id, change)
+    except LienthongError as exc:
+        if exc.code is ErrorCode.DOCUMENT_NOT_FOUND:
+            return not_found(request)
+        message = _error_text(exc)
+        if exc.code is ErrorCode.REQUEST_INVALID:
+            message = "Cập nhật không thay đổi gì, hoặc văn bản không còn nơi nhận nào."
+        status_code = 403 if exc.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_YOUR_DOCUMENT) else 422
+        return await _document_error(request, document_id, user, message, status_code)
+    return RedirectResponse(f"/van-thu/van-ban/{document_id}?tb=update", status_code=303)
+
+
+@router.get("/van-thu/van-ban/{document_id}/thay-the")
+async def replace(request: Request, document_id: str, user: Staff) -> Response:
+    """The compose form, filled from a sent document, for the draft that replaces it."""
+    service = clerk_of(request)
+    try:
+        view = await run_in_threadpool(service.own_document, user, document_id)
+    except LienthongError:
+        return not_found(request)
+    return await _compose_page(request, user, [], 200, replacing=view)
 
 
 @router.get("/van-thu/di")
@@ -240,7 +297,11 @@ async def compose(request: Request, user: Staff) -> Response:
 
 
 async def _compose_page(
-    request: Request, user: User, flash: list[tuple[str, str]], status: int
+    request: Request,
+    user: User,
+    flash: list[tuple[str, str]],
+    status: int,
+    replacing: dict[str, Any] | None = None,
 ) -> Response:
     service = clerk_of(request)
     text = request.query_params.get("tim_noi_nhan", "")
@@ -256,6 +317,10 @@ async def _compose_page(
             "drafts": drafts,
             "flash": flash or _flash(request),
             "can_issue": service.issuance is not None,
+            "replacing": replacing,
+            "chosen": {r["code"] for r in replacing["recipients"] if not r["removed"]}
+            if replacing
+            else set(),
         },
         status=status,
     )
@@ -271,11 +336,14 @@ async def create_draft(
     type_name: Annotated[str, Form()] = "Công văn",
     priority: Annotated[int, Form()] = 0,
     signer_position: Annotated[str, Form()] = "",
+    replaces: Annotated[str, Form()] = "",
 ) -> Response:
     form = await request.form()
     recipients = tuple(str(v) for v in form.getlist("recipients"))
     data = await pdf.read()
-    draft = Draft(subject, type_name, notation, recipients, priority, signer_position)
+    draft = Draft(
+        subject, type_name, notation, recipients, priority, signer_position, replaces or None
+    )
     service = clerk_of(request)
     try:
         draft_id = await run_in_threadpool(service.create_draft, user, draft, data)

@@ -60,6 +60,12 @@ STATUS_TEXT = {
     StatusCode.RECALL_REQUESTED: "Đề nghị thu hồi văn bản",
 }
 
+# Statuses 15/16 also answer an update (BussinessDocType 2) of the sender.
+UPDATE_ANSWER_TEXT = {
+    StatusCode.RECALL_AGREED: "Đồng ý cập nhật",
+    StatusCode.RECALL_REFUSED: "Từ chối cập nhật",
+}
+
 
 class ClerkError(LienthongError):
     default_code = ErrorCode.REQUEST_INVALID
@@ -73,6 +79,7 @@ class Draft:
     recipients: tuple[str, ...]
     priority: int = 0
     signer_position: str = ""
+    replaces: str | None = None  # the hub's id of a sent document of the agency
 
 
 def forbid(message: str = "Your role does not allow this action.") -> ClerkError:
@@ -141,6 +148,15 @@ class ClerkService:
         view["names"] = names
         mine = [r for r in view["recipients"] if r["code"] == user.agency_code]
         view["mine"] = mine[0] if mine else None
+        # An update re-attaches the original files: show each file once (the first copy).
+        seen: set[tuple[str, str]] = set()
+        unique = []
+        for item in view["attachments"]:
+            key = (item["content_id"], item["name"] or "")
+            if key not in seen:
+                seen.add(key)
+                unique.append(item)
+        view["attachments"] = unique
         view["pdf_signatures"] = self._pdf_reports(view)
         return view
 
@@ -197,6 +213,9 @@ class ClerkService:
             if assignee is None:
                 raise ClerkError("Choose a specialist of your agency.", detail={"field": "to"})
         description = reason.strip() or STATUS_TEXT[code]
+        mine = [r for r in view["recipients"] if r["code"] == user.agency_code]
+        if not reason.strip() and mine and mine[0]["pending"] == "update":
+            description = UPDATE_ANSWER_TEXT.get(code, description)
         if assignee is not None:
             description = f"{STATUS_TEXT[code]}: {assignee.full_name}"
         result = self._send_status(user, view, code, description)
@@ -266,6 +285,8 @@ class ClerkService:
             raise ClerkError("The draft must be a PDF file.", detail={"field": "pdf"})
         if not draft.subject.strip() or not draft.notation.strip() or not draft.recipients:
             raise ClerkError("Subject, notation and recipients are required.")
+        if draft.replaces is not None:
+            self.own_document(user, draft.replaces)
         digest = self.blobs.put_bytes(pdf)
         now = self.clock.now()
         with self.db.unit_of_work() as session:
@@ -284,6 +305,8 @@ class ClerkService:
             )
             session.add(row)
             session.flush()
+            if draft.replaces is not None:
+                session.add(store.DraftReplacementRow(draft_id=row.id, replaces=draft.replaces))
             record(session, at=now, actor=user.username, action="clerk.draft", subject=str(row.id))
             return row.id
 
@@ -296,7 +319,7 @@ class ClerkService:
             row = store.draft_of(session, draft_id, user.agency_code)
             if row is None:
                 raise ClerkError(code=ErrorCode.DOCUMENT_NOT_FOUND)
-            return store.draft_view(row)
+            return store.draft_view(row, store.replaced_by_draft(session, draft_id))
 
     def draft_pdf(self, user: User, draft_id: int) -> bytes:
         row = self.draft(user, draft_id)
@@ -338,6 +361,9 @@ class ClerkService:
         with self.blobs.open(row.signed_digest) as fh:
             signed = fh.read()
         signer = self.accounts.get_user(row.signed_by) if row.signed_by else None
+        replaces = None
+        if row.replaces is not None:
+            replaces = self.own_document(clerk, row.replaces)["edxml_document_id"]
         issued = self.issuance.issue(
             clerk.agency_code,
             signed,
@@ -348,6 +374,7 @@ class ClerkService:
             signer_position=row.signer_position or (signer.full_name if signer else ""),
             clerk=clerk.full_name,
             priority=row.priority,
+            replaces=replaces,
         )
         document_id = issued.send_result.document_id or ""
         now = self.clock.now()
@@ -367,6 +394,16 @@ class ClerkService:
         return document_id
 
     # --- helpers -------------------------------------------------------------------------
+
+    def own_document(self, user: User, document_id: str) -> dict[str, Any]:
+        """The view of a document the user's agency sent and that is still in force: only the
+        issuing agency may update or replace it (the hub checks it too)."""
+        view = self.exchange.document_view(user.agency_code, document_id)
+        if view["sender"] != user.agency_code:
+            raise ClerkError(code=ErrorCode.NOT_YOUR_DOCUMENT)
+        if view["state"] in ("recalled", "replaced"):
+            raise ClerkError(code=ErrorCode.DOCUMENT_RECALLED)
+        return view
 
     def _audit(self, user: User, action: str, subject: str, **detail: Any) -> None:
         with self.db.unit_of_work() as session:

@@ -52,6 +52,15 @@ class DraftRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class DraftReplacementRow(Base):
+    """A draft that, once issued, replaces a sent document (BussinessDocType 3)."""
+
+    __tablename__ = "clerk_draft_replacements"
+
+    draft_id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    replaces: Mapped[str] = mapped_column(String(32))  # the hub's id of the original
+
+
 class AssignmentRow(Base):
     """Who processes a received document (status 04, Decree 30/2020 Art. 22)."""
 
@@ -231,17 +240,25 @@ class DraftView:
     document_id: str | None
     number_notation: str | None
     created_at: datetime
+    replaces: str | None = None
 
 
-def draft_view(row: DraftRow) -> DraftView:
+def draft_view(row: DraftRow, replaces: str | None = None) -> DraftView:
     return DraftView(
         **{
             name: getattr(row, name)
             for name in DraftView.__dataclass_fields__
-            if name != "recipients"
+            if name not in ("recipients", "replaces")
         },
         recipients=tuple(row.recipients or ()),
+        replaces=replaces,
     )
+
+
+def replaced_by_draft(session: Session, draft_id: int) -> str | None:
+    """The hub's id of the document the draft replaces, if any."""
+    row = session.get(DraftReplacementRow, draft_id)
+    return None if row is None else row.replaces
 
 
 def drafts_of(session: Session, agency: str) -> list[DraftView]:

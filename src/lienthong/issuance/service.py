@@ -46,7 +46,12 @@ from lienthong.blobs.staging import StagingArea
 from lienthong.clock import Clock
 from lienthong.db import Database
 from lienthong.edxml import build_document, make_document
-from lienthong.edxml.model import SignerInfo, make_document_id
+from lienthong.edxml.model import (
+    BussinessDocType,
+    ReplacementInfo,
+    SignerInfo,
+    make_document_id,
+)
 from lienthong.errors import ErrorCode
 from lienthong.exchange.service import ExchangeService, SendResult
 from lienthong.issuance import model, store
@@ -153,6 +158,7 @@ class IssuanceService:
         secret: bool = False,
         attachments: Mapping[str, bytes] | None = None,
         priority: int = 0,
+        replaces: str | None = None,
     ) -> IssuedDocument:
         """Number ``draft_pdf`` (signed by the competent person of ``agency``), apply the
         organisation's signature, send it to ``recipients`` through the hub.
@@ -161,6 +167,8 @@ class IssuanceService:
         numbered), SECRET_DOCUMENT_NOT_EXCHANGEABLE, REQUEST_INVALID (notation, register,
         recipients), AGENCY_UNKNOWN (no organisation credential), NUMBER_REGISTER_BUSY; and
         every refusal of the hub (its own codes). Nothing is stored on any refusal.
+        With ``replaces`` (the edXML DocumentId of an earlier document of ``agency``) the new
+        document is sent as its replacement (BussinessDocType 3, ReplacementInfoList).
         """
         if secret:
             # Decree 30 Art. 25(2): secret documents have their own sequence; they never
@@ -197,6 +205,7 @@ class IssuanceService:
                     clerk=clerk,
                     attachments=attachments or {},
                     priority=priority,
+                    replaces=replaces,
                 )
             except _NumberTakenError:
                 log.info("issuance.number_taken", agency=agency, register=key.register)
@@ -255,6 +264,7 @@ class IssuanceService:
         clerk: str,
         attachments: Mapping[str, bytes],
         priority: int,
+        replaces: str | None = None,
     ) -> IssuedDocument:
         with self.db.read() as session:
             row = store.find_register(session, key)
@@ -286,6 +296,8 @@ class IssuanceService:
             type_name=type_name,
             signer=signer,
             priority=priority,
+            bussiness_doc_type=BussinessDocType.REPLACE if replaces else BussinessDocType.NEW,
+            replacements=[ReplacementInfo(replaces, tuple(recipients))] if replaces else (),
         )
         data = build_document(package, contents)
         assert isinstance(data, bytes)
