@@ -154,3 +154,53 @@ def test_the_monitoring_centre_shows_its_pages_to_an_operator(
     expect(operator.locator("a.skip")).to_be_focused()
     operator.set_viewport_size({"width": 1024, "height": 900})
     shots.take(operator, "tong-quan-1024")
+
+
+def test_a_sent_document_is_updated_then_replaced_after_the_leaders_signature(
+    browser: Browser, office: Office, shots: Shots, tmp_path: Path
+) -> None:
+    sent = send(office.container, GOV_OFFICE, document_bytes(GOV_OFFICE, [NGHE_AN], number="77"))
+    original_url = f"/van-thu/van-ban/{sent.document_id}"
+
+    # A changes the subject and the due date; B agrees to the update.
+    clerk_a = _signed_in(browser, office, "vanthu.vpcp")
+    clerk_a.goto(original_url)
+    clerk_a.get_by_label("Trích yếu nội dung").fill("V/v thử nghiệm (đã cập nhật)")
+    clerk_a.get_by_label("Hạn xử lý").fill("2026-12-31")
+    shots.take(clerk_a, "cap-nhat")
+    clerk_a.get_by_role("button", name="Gửi cập nhật văn bản").click()
+    expect(clerk_a.get_by_text("Đã gửi cập nhật văn bản đến các nơi nhận.")).to_be_visible()
+    clerk_b = _signed_in(browser, office, "vanthu.nghean", width=1024)
+    clerk_b.goto(original_url)
+    expect(clerk_b.get_by_text("Cơ quan gửi đề nghị cập nhật văn bản này.")).to_be_visible()
+    shots.take(clerk_b, "de-nghi-cap-nhat-1024")
+    clerk_b.get_by_role("button", name="Đồng ý cập nhật").click()
+    expect(clerk_b.get_by_text("V/v thử nghiệm (đã cập nhật)").first).to_be_visible()
+
+    # A replaces it: a new draft, signed by the leader, then numbered and sent.
+    clerk_a.goto(original_url)
+    clerk_a.get_by_role("link", name="Thay thế").click()
+    expect(
+        clerk_a.get_by_role("heading", name="Dự thảo thay thế văn bản số 77/VPCP-TTĐT")
+    ).to_be_visible()
+    pdf = tmp_path / "thay-the.pdf"
+    pdf.write_bytes(draft_pdf(text="Van ban thay the"))
+    clerk_a.get_by_label("Tệp dự thảo (PDF)").set_input_files(str(pdf))
+    clerk_a.get_by_label("Trích yếu nội dung").fill("V/v văn bản thay thế")
+    expect(clerk_a.get_by_label("UBND tỉnh Nghệ An")).to_be_checked()
+    shots.take(clerk_a, "soan-thay-the")
+    clerk_a.get_by_role("button", name="Lưu dự thảo, trình ký").click()
+    draft_url = clerk_a.url.split("?")[0]
+    leader = _signed_in(browser, office, "lanhdao.vpcp")
+    leader.goto(draft_url)
+    leader.get_by_role("button", name="Ký số (người có thẩm quyền)").click()
+    expect(leader.get_by_text("Lãnh đạo đã ký dự thảo.")).to_be_visible()
+    clerk_a.goto(draft_url)
+    clerk_a.get_by_role("button", name="Cấp số, đóng dấu và gửi").click()
+    expect(clerk_a.get_by_text("Đã cấp số, đóng dấu và gửi văn bản.")).to_be_visible()
+    replacement_url = clerk_a.url.split("?")[0]
+    clerk_a.goto(original_url)
+    expect(clerk_a.get_by_text("Đã bị thay thế")).to_be_visible()
+    shots.take(clerk_a, "da-bi-thay-the")
+    clerk_a.get_by_role("link", name="văn bản thay thế").click()
+    assert clerk_a.url.split("?")[0] == replacement_url

@@ -87,6 +87,13 @@ def test_an_update_adds_a_recipient_who_finds_it_in_the_inbox_and_is_answered_wi
             )
         )
         assert list(events) == ["Đồng ý cập nhật"]
+        # The update travelled as the agency's signed package, like an issued document.
+        update = session.scalars(
+            select(store.Message).where(
+                store.Message.document_ref == document_id, store.Message.bussiness_doc_type == 2
+            )
+        ).one()
+        assert update.sender_code == GOV_OFFICE and update.signed
         assert session.scalar(
             select(func.count())
             .select_from(AuditEvent)
@@ -234,5 +241,6 @@ def test_a_replacement_is_signed_then_issued_with_a_new_number_and_marks_the_ori
     page = clerk.get(f"/van-thu/van-ban/{original}")
     assert "Đã bị thay thế" in page.text
     assert f'href="/van-thu/van-ban/{replacement}"' in page.text
+    assert "Đã bị thay thế" in clerk.get("/van-thu/di").text
     recipient = office.login("vanthu.nghean")
     assert "V/v văn bản thay thế" in recipient.get("/van-thu").text
