@@ -32,8 +32,7 @@ from lienthong.edxml.model import StaffInfo, StatusCode
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.service import ExchangeService, SendResult
 from lienthong.issuance.service import IssuanceService
-from lienthong.trust.pdf import PdfTrust
-from lienthong.trust.pdf_validation import validate_pdf
+from lienthong.trust.pdf_validation import TrustSource, current_trust, validate_pdf
 
 PAGE_SIZE = 25
 
@@ -98,7 +97,7 @@ class ClerkService:
         staging_dir: Path,
         issuance: IssuanceService | None = None,
         signer: Signer | None = None,
-        pdf_trust: PdfTrust | None = None,
+        pdf_trust: TrustSource | None = None,
     ) -> None:
         self.db = db
         self.exchange = exchange
@@ -453,7 +452,10 @@ class ClerkService:
                 continue
             try:
                 found = validate_pdf(
-                    data, self.pdf_trust, now=self.clock.now(), agency=view["sender"]
+                    data,
+                    current_trust(self.pdf_trust),
+                    now=self.clock.now(),
+                    agency=view["sender"],
                 )
             except Exception:
                 reports.append({"file": name, "error": True, "signatures": []})

@@ -4,8 +4,9 @@ service behind the same :class:`Signer` protocol (the key never reaches the hub)
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -54,6 +55,32 @@ class OrganisationIdentities(Mapping[str, PdfIdentity]):
 
     def __len__(self) -> int:
         return len(self.pki.organisations)
+
+
+class RenewingDemoTrust:
+    """The demo trust, renewed so its CRL (valid 24 h) never goes stale in a running hub.
+
+    Calling it returns the current :class:`PdfTrust`, made again once it is older than
+    ``every`` (or dated after the clock): a clerk application running for more than a day would
+    otherwise refuse every leader's signature as "revocation data stale".
+    """
+
+    def __init__(self, pki: DemoPKI, clock: Clock, every: timedelta = timedelta(hours=12)) -> None:
+        self.pki = pki
+        self.clock = clock
+        self.every = every
+        self._lock = threading.Lock()
+        self._made: datetime | None = None
+        self._trust: PdfTrust | None = None
+
+    def __call__(self) -> PdfTrust:
+        now = self.clock.now()
+        with self._lock:
+            made = self._made
+            if self._trust is None or made is None or not made <= now < made + self.every:
+                self._trust = demo_pdf_trust(self.pki, self.clock)
+                self._made = now
+            return self._trust
 
 
 def demo_pdf_trust(pki: DemoPKI, clock: Clock) -> PdfTrust:

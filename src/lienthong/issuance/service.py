@@ -59,12 +59,12 @@ from lienthong.issuance.errors import IssuanceError
 from lienthong.logs import get_logger
 from lienthong.trust.pdf import (
     PdfIdentity,
-    PdfTrust,
     SignatureReport,
     apply_organisation_signature,
     sign_attachment,
     validate_pdf,
 )
+from lienthong.trust.pdf_validation import TrustSource, current_trust
 from lienthong.trust.xmldsig import PackageSigner
 
 # Signs the built edXML package for ``agency`` (XML-DSig, enveloped). By default the
@@ -128,7 +128,7 @@ class IssuanceService:
         db: Database,
         exchange: ExchangeService,
         clock: Clock,
-        trust: PdfTrust,
+        trust: TrustSource,
         organisations: Mapping[str, PdfIdentity],
         staging_dir: Path,
         package_signer: PackageSignFunction | None = None,
@@ -218,7 +218,7 @@ class IssuanceService:
         """The report of the competent person's signature: the last signature of the draft,
         covering the whole file, by a personal certificate of ``agency`` (UID), every check
         passed (warnings and unknowns allowed). Raises COMPETENT_SIGNATURE_MISSING/_INVALID."""
-        reports = validate_pdf(pdf, self.trust, now=self.clock.now(), agency=agency)
+        reports = validate_pdf(pdf, current_trust(self.trust), now=self.clock.now(), agency=agency)
         org_cert = organisation.credential.certificate
         if not reports or reports[-1].certificate == org_cert:
             raise IssuanceError(

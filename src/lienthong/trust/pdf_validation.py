@@ -10,7 +10,7 @@ time-stamp authority yet: the ``signing_time`` check is then a warning).
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -126,6 +126,15 @@ class PdfTrust:
 
 
 _Result = tuple[str, CheckStatus, str]
+
+
+TrustSource = PdfTrust | Callable[[], PdfTrust]
+
+
+def current_trust(source: TrustSource) -> PdfTrust:
+    """The trust to check against now: a fixed one, or the current one of a renewing source
+    (e.g. one whose cached CRL is renewed before it goes stale)."""
+    return source if isinstance(source, PdfTrust) else source()
 
 
 def signatures(pdf: bytes) -> list[EmbeddedPdfSignature]:

@@ -146,14 +146,14 @@ def build_clerk(
     from lienthong.clerk.signing import (
         DemoKeySigner,
         OrganisationIdentities,
-        demo_pdf_trust,
+        RenewingDemoTrust,
         load_demo_pki,
     )
 
     pki = load_demo_pki(settings.resolved_pki_dir)
     issuance = signer = trust = None
     if pki is not None:
-        trust = demo_pdf_trust(pki, clock)
+        trust = RenewingDemoTrust(pki, clock)
         signer = DemoKeySigner(pki)
         issuance = IssuanceService(
             db=db,
