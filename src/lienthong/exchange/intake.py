@@ -281,11 +281,6 @@ class Intake:
 
     def _write(self, item: _Incoming, idempotency_key: str | None, *, recheck: bool) -> SendResult:
         # SQLite writers queue in Database.unit_of_work (lienthong.db._WriteGate).
-        return self._write_locked(item, idempotency_key, recheck)
-
-    def _write_locked(
-        self, item: _Incoming, idempotency_key: str | None, recheck: bool
-    ) -> SendResult:
         with self.db.unit_of_work() as session:
             if idempotency_key and recheck:
                 earlier = store.message_by_idempotency_key(session, item.agency, idempotency_key)
@@ -621,7 +616,7 @@ class Intake:
         rows = store.recipients_of(session, document.id)
         in_scope = set(self._in_scope(item, [r.recipient_code for r in rows]))
         for row in rows:
-            if row.recipient_code not in in_scope or not model.may_receive_request(_view(row)):
+            if row.recipient_code not in in_scope or not model.may_receive_request(view_of(row)):
                 continue
             row.pending = PendingRequest.RECALL
             asked.append(row.recipient_code)
@@ -672,7 +667,7 @@ class Intake:
             if code_ in removed:
                 row.removed = True
                 row.pending = None
-            elif not model.may_receive_request(_view(row)):
+            elif not model.may_receive_request(view_of(row)):
                 continue
             elif code_ not in added:
                 row.pending = PendingRequest.UPDATE
@@ -734,7 +729,7 @@ class Intake:
                 code=ErrorCode.NOT_A_RECIPIENT,
                 detail={"document": edxml_id},
             )
-        outcome = model.apply_status(_view(row), code, package.description)
+        outcome = model.apply_status(view_of(row), code, package.description)
         if isinstance(outcome, Refusal):
             raise ExchangeError(
                 outcome.message,
@@ -848,9 +843,6 @@ def view_of(row: store.Recipient) -> RecipientView:
         recalled=row.recalled,
         removed=row.removed,
     )
-
-
-_view = view_of
 
 
 def _staff(package: StatusPackage) -> dict[str, Any]:

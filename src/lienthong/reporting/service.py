@@ -51,7 +51,8 @@ from lienthong.reporting.submissions import (
     view_of,
 )
 from lienthong.reporting.xlsx import XlsxLimits, build_template, parse_upload
-from lienthong.trust.pdf import PdfIdentity, PdfTrust, sign_pdf, validate_pdf
+from lienthong.trust.pdf import PdfIdentity, sign_pdf, validate_pdf
+from lienthong.trust.pdf_validation import TrustSource, current_trust
 
 __all__ = [
     "ACCEPTED",
@@ -78,7 +79,7 @@ class ReportingService(ReceiverDecisions):
         clock: Clock,
         calendar: WorkingCalendar,
         catalogue: RegimeCatalogue,
-        trust: PdfTrust | None,
+        trust: TrustSource | None,
         signer_for: Callable[[str], PdfIdentity | None] | None = None,
     ) -> None:
         self.db = db
@@ -398,7 +399,9 @@ class ReportingService(ReceiverDecisions):
             raise refuse(ErrorCode.REPORT_SIGNATURE_INVALID, "The PDF is not the rendered report.")
         if self.trust is None:
             raise refuse(ErrorCode.REPORT_SIGNATURE_INVALID, "No trust roots are configured.")
-        reports = validate_pdf(signed_pdf, self.trust, now=self.clock.now(), agency=unit)
+        reports = validate_pdf(
+            signed_pdf, current_trust(self.trust), now=self.clock.now(), agency=unit
+        )
         good = [r for r in reports if r.valid and r.covers_whole_file]
         if not good:
             failed = [f for r in reports for f in r.failed()]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -30,9 +29,6 @@ if TYPE_CHECKING:
     from lienthong.trust.pdf import PdfIdentity
 
 GEO = "geo"
-# The demo trust carries a CRL made by the process (valid 24 h): renewed well before it is stale,
-# or a hub running for more than a day would refuse every signed report.
-TRUST_RENEWAL = timedelta(hours=12)
 GOVERNMENT_OFFICE = "000.00.00.G22"
 _COMMUNE_PREFIXES = ("UBND xã", "UBND phường", "UBND thị trấn", "Ủy ban nhân dân xã")
 _PROVINCE_PREFIXES = (
@@ -105,7 +101,6 @@ class Reporting:
         self._lock = threading.Lock()
         self._identities: dict[str, PdfIdentity] = {}
         self._synced = False
-        self._trust_made: datetime | None = None
 
     @cached_property
     def _pki(self) -> object | None:
@@ -125,40 +120,23 @@ class Reporting:
             self._identities[unit] = PdfIdentity.from_credential(pki.signer(unit))
         return self._identities[unit]
 
-    @property
-    def service(self) -> ReportingService:
-        service = self._service
-        self._renew_demo_trust(service)
-        return service
-
     @cached_property
-    def _service(self) -> ReportingService:
+    def service(self) -> ReportingService:
         from lienthong.calendar import WorkingCalendar
+        from lienthong.clerk.signing import RenewingDemoTrust
         from lienthong.reporting.regimes import RegimeCatalogue, demo_regime
         from lienthong.reporting.service import ReportingService
+        from lienthong.trust.pki import DemoPKI
 
         calendar = WorkingCalendar.from_settings(self.settings)
         catalogue = RegimeCatalogue(calendar)
         catalogue.add(demo_regime())
-        return ReportingService(
-            self.db, self.clock, calendar, catalogue, None, signer_for=self._signer_for
-        )
-
-    def _renew_demo_trust(self, service: ReportingService) -> None:
-        """Give the service the demo trust with a CRL made now when it has none yet, or when
-        the one it has is older than ``TRUST_RENEWAL`` (or from the clock's future)."""
-        from lienthong.clerk.signing import demo_pdf_trust
-        from lienthong.trust.pki import DemoPKI
-
+        # The demo trust renews its CRL (valid 24 h) so signed reports still pass after a day.
         pki = self._pki
-        if not isinstance(pki, DemoPKI):
-            return
-        now = self.clock.now()
-        made = self._trust_made
-        if made is not None and made <= now < made + TRUST_RENEWAL:
-            return
-        service.trust = demo_pdf_trust(pki, self.clock)
-        self._trust_made = now
+        trust = RenewingDemoTrust(pki, self.clock) if isinstance(pki, DemoPKI) else None
+        return ReportingService(
+            self.db, self.clock, calendar, catalogue, trust, signer_for=self._signer_for
+        )
 
     @cached_property
     def queries(self) -> ReportingQueries:
