@@ -28,7 +28,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from benchmarks.common import machine
-from lienthong.client.rest import HubClient
 from lienthong.exchange import store as exchange_store
 from lienthong.federation.demo import (
     MINISTRY,
@@ -70,14 +69,15 @@ def run(count: int, rate: float, link: int, size: int) -> dict[str, Any]:
             secret_key=TEST_SECRET_KEY,
             port=s.port,
             env=s.env,
+            ca=s.ca,
         )
         for h, s in hubs.items()
     }
     for proc in procs.values():
         proc.start()
     try:
-        commune = HubClient(hubs[PROVINCE_A].url, COMMUNE, hubs[PROVINCE_A].credentials[COMMUNE])
-        dept = HubClient(hubs[MINISTRY].url, DEPARTMENT, hubs[MINISTRY].credentials[DEPARTMENT])
+        commune = hubs[PROVINCE_A].client(COMMUNE)
+        dept = hubs[MINISTRY].client(DEPARTMENT)
         attachment = {"cv.pdf": b"%PDF-1.4 " + random.Random(1).randbytes(size)}
         packages = [
             document_bytes(COMMUNE, [DEPARTMENT], number=str(i + 1), attachments=attachment)

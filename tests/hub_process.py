@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -33,7 +34,11 @@ class HubProcess:
         port: int | None = None,
         workers: int = 1,
         env: dict[str, str] | None = None,
+        ca: Path | None = None,
     ) -> None:
+        """``ca``: the hub serves HTTPS (``LIENTHONG_TLS_*`` in ``env``) with a certificate
+        of this root; the readiness check verifies it."""
+        self.ca = ca
         self.data_dir = data_dir
         self.database_url = database_url
         self.port = port or free_port()
@@ -53,7 +58,10 @@ class HubProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.ca is not None else 'http'}://127.0.0.1:{self.port}"
+
+    def verify(self) -> ssl.SSLContext | bool:
+        return ssl.create_default_context(cafile=str(self.ca)) if self.ca is not None else True
 
     def start(self, timeout: float = 30.0) -> HubProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -76,11 +84,12 @@ class HubProcess:
         )
         log.close()
         deadline = time.monotonic() + timeout
+        verify = self.verify()
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"hub exited: {self.log_path.read_text()[-3000:]}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/healthz", verify=verify, timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

@@ -154,6 +154,23 @@ class Settings(BaseSettings):
     federation_timeout_seconds: float = Field(
         default=10.0, description="Federation: timeout of one forward request to the next hub"
     )
+    federation_mtls: str = Field(
+        default="required",
+        description=(
+            "Federation: 'required': a forwarded package is accepted only over TLS with a "
+            "client certificate equal to the hub certificate the directory lists for the "
+            "forwarding hub (HUB_TLS_REQUIRED, HUB_UNKNOWN otherwise), and this hub presents "
+            "hub_cert/hub_key to the next hub; 'off': the signed forward alone (development "
+            "over plain HTTP)"
+        ),
+    )
+    federation_ca: Path | None = Field(
+        default=None,
+        description=(
+            "Federation: PEM CA certificates that the other hubs' server certificates are "
+            "checked against (default: tls_ca, else the system's trust store)"
+        ),
+    )
     retry_first_seconds: float = Field(
         default=5.0, description="Federation: delay before the first retry of a failed forward"
     )

@@ -75,6 +75,7 @@ class ErrorCode(StrEnum):
     # Federation (hub to hub)
     HUB_UNKNOWN = "HUB_UNKNOWN"
     HUB_SIGNATURE_INVALID = "HUB_SIGNATURE_INVALID"
+    HUB_TLS_REQUIRED = "HUB_TLS_REQUIRED"
     FORWARD_LOOP = "FORWARD_LOOP"
     FORWARD_NOT_ALLOWED = "FORWARD_NOT_ALLOWED"
     OUTBOX_ITEM_NOT_FOUND = "OUTBOX_ITEM_NOT_FOUND"
@@ -246,6 +247,11 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.HUB_UNKNOWN: (
         403,
         "The forwarding hub is not listed in the routing directory; nothing was stored.",
+    ),
+    ErrorCode.HUB_TLS_REQUIRED: (
+        403,
+        "Forwards between hubs are accepted over mutual TLS only, with the forwarding hub's "
+        "certificate; nothing was stored.",
     ),
     ErrorCode.HUB_SIGNATURE_INVALID: (
         403,

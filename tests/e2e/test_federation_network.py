@@ -5,6 +5,7 @@ provincial hub is killed while forwarding; the directory changes; a forged forwa
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import func, select
 
 from lienthong.agencies.model import Level, NewAgency
@@ -31,7 +33,7 @@ from lienthong.federation.demo import (
 )
 from lienthong.federation.signing import sign_forward
 from lienthong.federation.worker import FORWARD_PATH, SIGNATURE_HEADER
-from lienthong.trust.pki import DemoPKI
+from lienthong.trust.pki import Credential, DemoPKI
 from lienthong.trust.receipts import ReceiptSigner
 from lienthong.web.container import Container, build_container
 from tests.hub_process import HubProcess, free_port
@@ -73,7 +75,7 @@ class Network:
 
     def client(self, hub: str, agency: str) -> HubClient:
         setup = self.hubs[hub]
-        return HubClient(setup.url, agency, setup.credentials[agency])
+        return setup.client(agency)
 
     def container(self, hub: str) -> Container:
         return build_container(settings_from_env(self.hubs[hub].env))
@@ -92,7 +94,7 @@ class Network:
     def outbox(self, hub: str) -> dict[str, Any]:
         """The operator endpoint: the backlog of a hub."""
         answer: dict[str, Any] = httpx.get(
-            self.hubs[hub].url + "/federation/v1/outbox", timeout=5
+            self.hubs[hub].url + "/federation/v1/outbox", verify=self.hubs[hub].verify(), timeout=5
         ).json()
         return answer
 
@@ -110,6 +112,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
             secret_key=TEST_SECRET_KEY,
             port=setup.port,
             env=setup.env,
+            ca=setup.ca,
         )
         for hub, setup in hubs.items()
     }
@@ -209,43 +212,127 @@ def _signer(pki_dir: Path, hub: str) -> ReceiptSigner:
     return ReceiptSigner.from_files(hub, str(folder / "cert.pem"), str(folder / "key.pem"))
 
 
-def _forged_post(network: Network, signer: ReceiptSigner, claim_hub: str) -> httpx.Response:
+def _tls_files(folder: Path, credential: Credential) -> tuple[Path, Path]:
+    """A credential as the PEM files a TLS client loads (certificate with its chain, key)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "fullchain.pem", folder / "key.pem"
+    cert.write_bytes(credential.cert_pem + credential.chain_pem)
+    key.write_bytes(credential.key_pem)
+    return cert, key
+
+
+def _forged_post(
+    network: Network,
+    signer: ReceiptSigner,
+    claim_hub: str,
+    tls: tuple[Path, Path] | None,
+    *,
+    number: str = "6666",
+) -> httpx.Response:
+    """A forward to the national hub signed by ``signer`` as ``claim_hub``, over TLS with the
+    client certificate ``tls`` (certificate and key files) or none."""
     import hashlib
 
-    body = document_bytes(COMMUNE, [GOV_OFFICE], number="6666")
+    body = document_bytes(COMMUNE, [GOV_OFFICE], number=number)
     token = sign_forward(
         signer,
         hub=claim_hub,
-        message_id="f" * 32,
+        message_id=hashlib.sha256(number.encode()).hexdigest()[:32],
         sha256=hashlib.sha256(body).hexdigest(),
         hops=[{"hub": claim_hub, "at": datetime.now(UTC).isoformat()}],
         targets=[GOV_OFFICE],
         now=datetime.now(UTC),
     )
+    context = ssl.create_default_context(cafile=str(network.hubs[NATIONAL].ca))
+    if tls is not None:
+        context.load_cert_chain(*tls)
     return httpx.post(
         network.hubs[NATIONAL].url + FORWARD_PATH,
         content=body,
         headers={SIGNATURE_HEADER: token, "Content-Type": "application/xml"},
+        verify=context,
         timeout=10,
     )
+
+
+def _hub_tls(network: Network, hub: str) -> tuple[Path, Path]:
+    folder = network.base_dir / "pki" / "hubs" / hub
+    return folder / "fullchain.pem", folder / "key.pem"
+
+
+def test_a_forward_without_a_hub_certificate_is_refused_even_when_signed(
+    network: Network,
+) -> None:
+    """The signature alone is not enough: hub to hub is mutual TLS."""
+    pki_dir = network.base_dir / "pki"
+    before = network.count(NATIONAL, exchange_store.Message)
+    answer = _forged_post(network, _signer(pki_dir, PROVINCE_A), PROVINCE_A, None)
+    assert answer.status_code == 403
+    assert answer.json()["error"]["code"] == "HUB_TLS_REQUIRED"
+    unsigned = httpx.post(
+        network.hubs[NATIONAL].url + FORWARD_PATH,
+        content=b"<x/>",
+        verify=network.hubs[NATIONAL].verify(),
+        timeout=5,
+    )
+    assert unsigned.json()["error"]["code"] == "HUB_TLS_REQUIRED"
+    assert network.count(NATIONAL, exchange_store.Message) == before
 
 
 def test_a_forged_forward_from_an_unlisted_hub_is_refused(network: Network) -> None:
     pki = DemoPKI.load(network.base_dir / "pki")
     now = datetime.now(UTC)
+    # A certificate of the same national root, fit for TLS clients, but of no listed hub.
     rogue = pki.issue_custom(
-        common_name="HUB.ROGUE", not_before=now - timedelta(days=1), not_after=now + timedelta(1)
+        common_name="HUB.ROGUE",
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(1),
+        key_usage=("digital_signature", "key_encipherment"),
+        extended_key_usage=(ExtendedKeyUsageOID.CLIENT_AUTH,),
     )
+    rogue_tls = _tls_files(network.base_dir / "rogue", rogue)
     rogue_signer = ReceiptSigner("HUB.ROGUE", rogue.private_key, rogue.certificate)
     before = network.count(NATIONAL, exchange_store.Message)
-    unlisted = _forged_post(network, rogue_signer, "HUB.ROGUE")
+    unlisted = _forged_post(network, rogue_signer, "HUB.ROGUE", rogue_tls)
     assert unlisted.status_code == 403
     assert unlisted.json()["error"]["code"] == "HUB_UNKNOWN"
-    impostor = _forged_post(network, rogue_signer, PROVINCE_A)  # listed name, wrong key
+    # The rogue claims to be province A: its TLS certificate still is no listed hub's.
+    claiming = _forged_post(network, rogue_signer, PROVINCE_A, rogue_tls)
+    assert claiming.json()["error"]["code"] == "HUB_UNKNOWN"
+    # Province A's own TLS certificate with a signature made by another key.
+    impostor = _forged_post(network, rogue_signer, PROVINCE_A, _hub_tls(network, PROVINCE_A))
     assert impostor.status_code == 403
     assert impostor.json()["error"]["code"] == "HUB_SIGNATURE_INVALID"
-    unsigned = httpx.post(network.hubs[NATIONAL].url + FORWARD_PATH, content=b"<x/>", timeout=5)
-    assert unsigned.json()["error"]["code"] == "HUB_SIGNATURE_INVALID"
+    # Province B connects with its certificate and sends what province A signed.
+    pki_dir = network.base_dir / "pki"
+    crossed = _forged_post(
+        network, _signer(pki_dir, PROVINCE_A), PROVINCE_A, _hub_tls(network, PROVINCE_B)
+    )
+    assert crossed.json()["error"]["code"] == "HUB_SIGNATURE_INVALID"
+    assert "TLS from hub" in crossed.json()["error"]["message"]
+    assert network.count(NATIONAL, exchange_store.Message) == before
+
+
+def test_a_client_certificate_of_another_root_fails_the_tls_handshake(
+    network: Network, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    other = DemoPKI.create(
+        tmp_path / "other-pki",
+        agencies=[],
+        signers=[],
+        hubs=[PROVINCE_A],  # the same hub name, from a root the network does not trust
+        ocsp_url="http://127.0.0.1:9/ocsp",
+        crl_url="http://127.0.0.1:9/crl",
+        now=now,
+    )
+    tls = _tls_files(tmp_path / "other-tls", other.hub(PROVINCE_A))
+    signer = ReceiptSigner(
+        PROVINCE_A, other.hub(PROVINCE_A).private_key, other.hub(PROVINCE_A).certificate
+    )
+    before = network.count(NATIONAL, exchange_store.Message)
+    with pytest.raises(httpx.HTTPError):
+        _forged_post(network, signer, PROVINCE_A, tls, number="6667")
     assert network.count(NATIONAL, exchange_store.Message) == before
 
 
@@ -284,7 +371,8 @@ def test_a_directory_change_at_the_national_hub_reaches_every_hub_within_the_bou
         hub_b.close()
     commune = network.client(PROVINCE_A, COMMUNE)
     sent = commune.send(document_bytes(COMMUNE, [code], number="1004"))
-    newcomer = HubClient(network.hubs[PROVINCE_B].url, code, secret)
+    setup = network.hubs[PROVINCE_B]
+    newcomer = HubClient(setup.url, code, secret, http=setup.http())
     assert wait_for(lambda: arrived(newcomer, sent["edxml_document_id"]))
 
 

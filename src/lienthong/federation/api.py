@@ -1,7 +1,8 @@
 """HTTP routes of the federation (``/federation/v1``): thin, over :class:`FederationService`.
 
 * ``POST /forward``: another hub forwards a package (body: the package bytes; header
-  ``X-Lienthong-Hub-Signature``: the hub's signed claims, see :mod:`.signing`).
+  ``X-Lienthong-Hub-Signature``: the hub's signed claims, see :mod:`.signing`), over mutual
+  TLS with the forwarding hub's certificate (``federation_mtls``).
 * ``GET /directory?since=``: the routing directory (served by the national hub; ETag).
 * ``GET /outbox``: the operator's view of the backlog and the dead letters.
 """
@@ -20,6 +21,7 @@ from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.api import PackageTooLargeError, spool_body
 from lienthong.federation.service import FederationService
 from lienthong.web.auth import container_of
+from lienthong.web.tls import client_certificate
 
 router = APIRouter(prefix="/federation/v1", tags=["federation"])
 
@@ -49,7 +51,11 @@ async def forward(
     with StagingArea(container.settings.staging_dir) as staging:
         staged = await spool_body(request.stream(), staging, limit)
         result = await run_in_threadpool(
-            service.accept_forward, x_lienthong_hub_signature, staged, staging
+            service.accept_forward,
+            x_lienthong_hub_signature,
+            staged,
+            staging,
+            client_certificate(request.scope),
         )
     return JSONResponse(result.as_dict(), status_code=200 if result.replay else 201)
 

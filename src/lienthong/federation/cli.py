@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -160,13 +161,19 @@ def network_command(
             )
             log.close()
         for setup in hubs.values():
-            _wait_healthy(setup.url)
+            _wait_healthy(setup.url, setup.verify())
         for hub, setup in hubs.items():
             name, role = HUB_NAMES[hub]
             console.print(f"[bold green]{name}[/bold green] ({role}, {hub}): {setup.url}/docs")
             console.print(
                 f"  {len(setup.credentials)} cơ quan; "
                 f"mật khẩu: {setup.data_dir / 'demo-credentials.json'}"
+            )
+        ca = next(iter(hubs.values())).ca
+        if ca is not None:
+            console.print(
+                f"HTTPS, xác thực lẫn nhau giữa các trục bằng chứng thư trục (mTLS); "
+                f"chứng thư gốc: {ca}"
             )
         console.print("Ctrl-C để dừng.")
         while all(p.poll() is None for p in procs):
@@ -188,11 +195,11 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _wait_healthy(url: str, timeout: float = 60.0) -> None:
+def _wait_healthy(url: str, verify: ssl.SSLContext | bool, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(url + "/healthz", verify=verify, timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

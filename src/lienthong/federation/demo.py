@@ -15,14 +15,17 @@ certificates, hub list, credentials); :mod:`lienthong.cli` starts the processes.
 from __future__ import annotations
 
 import json
+import ssl
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from sqlalchemy import create_engine
 
 from lienthong.agencies.demo import DEMO_AGENCIES
 from lienthong.agencies.errors import AgencyError
+from lienthong.client.rest import HubClient
 from lienthong.config import Settings
 from lienthong.federation.model import HubRole
 from lienthong.migrate import upgrade
@@ -56,19 +59,39 @@ def demo_hub_of(code: str) -> str:
 
 @dataclass
 class HubSetup:
+    """One hub of the demo network. With ``ca`` (the default), it serves HTTPS with its hub
+    certificate, accepts client certificates issued under ``ca`` (agencies and other hubs),
+    and forwards to the other hubs over mutual TLS."""
+
     hub: str
     port: int
     data_dir: Path
+    ca: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     credentials: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ca is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def database_url(self) -> str:
         return f"sqlite:///{self.data_dir / 'hub.db'}"
+
+    def verify(self) -> ssl.SSLContext | bool:
+        """What a client of this hub verifies its server certificate with."""
+        return ssl.create_default_context(cafile=str(self.ca)) if self.ca is not None else True
+
+    def http(self, timeout: float = 60.0) -> httpx.Client:
+        """An HTTP client for this hub (checks its certificate against the demo root)."""
+        return httpx.Client(base_url=self.url, verify=self.verify(), timeout=timeout)
+
+    def client(self, agency: str, timeout: float = 60.0) -> HubClient:
+        """An agency's client of this hub (HTTP Basic with its demo credentials)."""
+        return HubClient(
+            self.url, agency, self.credentials[agency], http=self.http(timeout=timeout)
+        )
 
 
 def hub_env(
@@ -82,11 +105,20 @@ def hub_env(
         "LIENTHONG_HUB_ID": setup.hub,
         "LIENTHONG_HUB_CODE": setup.hub,
         "LIENTHONG_HUB_NAME": HUB_NAMES[setup.hub][0],
-        "LIENTHONG_HUB_CERT": str(folder / "cert.pem"),
+        "LIENTHONG_HUB_CERT": str(folder / "fullchain.pem"),
         "LIENTHONG_HUB_KEY": str(folder / "key.pem"),
         "LIENTHONG_NATIONAL_HUB_ID": NATIONAL,
         "LIENTHONG_TRUST_POLICY": "off",
     }
+    if setup.ca is not None:
+        # HTTPS with the hub certificate; agencies and hubs may present certificates of the
+        # demo root; forwards to other hubs go over mutual TLS (federation_mtls=required).
+        env["LIENTHONG_TLS_CERT"] = str(folder / "fullchain.pem")
+        env["LIENTHONG_TLS_KEY"] = str(folder / "key.pem")
+        env["LIENTHONG_TLS_CA"] = str(setup.ca)
+        env["LIENTHONG_TLS_CLIENT_CERT"] = "optional"
+    else:
+        env["LIENTHONG_FEDERATION_MTLS"] = "off"
     if setup.hub != NATIONAL:
         env["LIENTHONG_NATIONAL_HUB_URL"] = national_url
     env.update(more)
@@ -111,13 +143,15 @@ def create_schema(url: str) -> None:
 
 
 def prepare_network(
-    base_dir: Path, ports: dict[str, int], secret_key: str, **env: str
+    base_dir: Path, ports: dict[str, int], secret_key: str, *, tls: bool = True, **env: str
 ) -> dict[str, HubSetup]:
     """Databases, registry, hub certificates and credentials of the four demo hubs.
 
     The national registry gets every demo agency with its hub; the other hubs start from a
     copy of the national directory (as their first pull would make it) and issue credentials
-    to the agencies they serve. ``env`` adds settings to every hub (``LIENTHONG_*``).
+    to the agencies they serve. ``env`` adds settings to every hub (``LIENTHONG_*``). With
+    ``tls`` (the default) the hubs serve HTTPS and authenticate each other by mutual TLS with
+    their hub certificates; ``tls=False`` is plain HTTP with signed forwards only.
     """
     base_dir.mkdir(parents=True, exist_ok=True)
     pki_dir = base_dir / "pki"
@@ -133,7 +167,15 @@ def prepare_network(
             crl_url="http://127.0.0.1:1/crl",
             now=datetime.now(UTC),
         )
-    hubs = {hub: HubSetup(hub, ports[hub], base_dir / hub.replace(".", "-")) for hub in HUB_NAMES}
+    for hub in HUB_NAMES:
+        credential = pki.hub(hub)
+        (pki_dir / "hubs" / hub / "fullchain.pem").write_bytes(
+            credential.cert_pem + credential.chain_pem
+        )
+    ca = pki.root_path if tls else None
+    hubs = {
+        hub: HubSetup(hub, ports[hub], base_dir / hub.replace(".", "-"), ca) for hub in HUB_NAMES
+    }
     national_url = hubs[NATIONAL].url
     for setup in hubs.values():
         setup.data_dir.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from cryptography import x509
+
 from lienthong.errors import ErrorCode
 
 
@@ -211,3 +213,14 @@ DIRECTORY_OVERLAP = timedelta(seconds=30)
 def pull_window_start(cursor: datetime | None) -> datetime | None:
     """The earliest ``updated_at`` a pull with ``cursor`` must read again."""
     return None if cursor is None else cursor - DIRECTORY_OVERLAP
+
+
+def hub_of_certificate(certificate: x509.Certificate, listed: dict[str, str]) -> str | None:
+    """The hub whose listed certificate (PEM, by hub code) is ``certificate``, if any."""
+    for code, pem in listed.items():
+        try:
+            if x509.load_pem_x509_certificate(pem.encode("ascii")) == certificate:
+                return code
+        except ValueError:
+            continue
+    return None

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from cryptography import x509
 from sqlalchemy.orm import Session
 
 from lienthong.agencies import store as agency_store
@@ -65,8 +66,11 @@ class FederationService:
         retry: RetryPolicy,
         lease: timedelta,
         signature_window: timedelta = timedelta(minutes=5),
+        require_tls: bool = True,
     ) -> None:
         self.db = db
+        # Forwards only over mutual TLS with the listed hub certificate (federation_mtls).
+        self.require_tls = require_tls
         self.clock = clock
         self.intake = intake
         self.route = route
@@ -192,14 +196,19 @@ class FederationService:
     # -- a forwarded package ------------------------------------------------------------------
 
     def accept_forward(
-        self, token: str | None, staged: StagedFile, staging: StagingArea
+        self,
+        token: str | None,
+        staged: StagedFile,
+        staging: StagingArea,
+        peer: x509.Certificate | None = None,
     ) -> SendResult:
-        """Accept a package another hub forwarded: check the hub and its signature against
-        the directory, the hop list (no loop) and that the hub may speak for the sender; then
-        the normal intake, on behalf of the package's ``From``, for the named recipients."""
+        """Accept a package another hub forwarded: check the TLS client certificate ``peer``
+        and the signature against the directory's hub certificates, the hop list (no loop)
+        and that the hub may speak for the sender; then the normal intake, on behalf of the
+        package's ``From``, for the named recipients."""
         digest = staged.close()
         now = self.clock.now()
-        claims = self._verified_claims(token, now)
+        claims = self._verified_claims(token, now, peer)
         if claims.sha256 != digest:
             raise FederationError(
                 "The body is not the package the hub signed.",
@@ -241,18 +250,42 @@ class FederationService:
         )
         return result
 
-    def _verified_claims(self, token: str | None, now: datetime) -> ForwardClaims:
+    def _verified_claims(
+        self, token: str | None, now: datetime, peer: x509.Certificate | None
+    ) -> ForwardClaims:
+        """Who forwards: the hub whose listed certificate the TLS client presented (mutual
+        TLS), which must also be the hub that signed the claims."""
+        if peer is None and self.require_tls:
+            raise FederationError(code=ErrorCode.HUB_TLS_REQUIRED)
+        with self.db.read() as session:
+            listed = {
+                row.code: row.certificate_pem for row in store.list_hubs(session) if row.active
+            }
+        peer_hub = None
+        if peer is not None:
+            peer_hub = model.hub_of_certificate(peer, listed)
+            if peer_hub is None:
+                raise FederationError(
+                    "The TLS client certificate is not the certificate of any hub the "
+                    "directory lists; nothing was stored.",
+                    code=ErrorCode.HUB_UNKNOWN,
+                    detail={"subject": peer.subject.rfc4514_string()},
+                )
         if not token:
             raise FederationError(
                 "The forward request carries no hub signature.",
                 code=ErrorCode.HUB_SIGNATURE_INVALID,
             )
         hub = ForwardClaims.unverified_hub(token)
-        with self.db.read() as session:
-            row = store.get_hub(session, hub) if hub else None
-            certificate = row.certificate_pem if row is not None and row.active else None
+        certificate = listed.get(hub) if hub else None
         if certificate is None:
             raise FederationError(code=ErrorCode.HUB_UNKNOWN, detail={"hub": hub})
+        if peer_hub is not None and hub != peer_hub:
+            raise FederationError(
+                f"The request is signed as hub {hub} but comes over TLS from hub {peer_hub}.",
+                code=ErrorCode.HUB_SIGNATURE_INVALID,
+                detail={"hub": hub, "tls_hub": peer_hub},
+            )
         return verify_forward(token, certificate, now, self.signature_window)
 
     # -- the outbox -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from datetime import timedelta
 
 from lienthong.blobs import BlobStore
@@ -31,6 +32,8 @@ def build_federation(
         return None, None
     if settings.national_hub_url and not settings.national_hub_id:
         raise ValueError("national_hub_url needs national_hub_id")
+    if settings.federation_mtls not in ("required", "off"):
+        raise ValueError("federation_mtls is 'required' or 'off'")
     route = Route(settings.hub_id, settings.national_hub_id or settings.hub_id)
     intake.route = route
     service = FederationService(
@@ -45,7 +48,9 @@ def build_federation(
             attempts=settings.retry_max_attempts,
         ),
         lease=timedelta(seconds=2 * settings.federation_timeout_seconds + 5),
+        require_tls=settings.federation_mtls == "required",
     )
+    tls = hub_tls_context(settings)
 
     def hub_url(code: str) -> str | None:
         url = service.hub_url(code)
@@ -62,11 +67,15 @@ def build_federation(
             clock=clock,
             hub_url=hub_url,
             timeout=settings.federation_timeout_seconds,
+            tls=tls,
         )
     puller = None
     if settings.national_hub_url and not route.is_national:
         puller = DirectoryPuller(
-            service, settings.national_hub_url, timeout=settings.federation_timeout_seconds
+            service,
+            settings.national_hub_url,
+            timeout=settings.federation_timeout_seconds,
+            tls=tls,
         )
     worker = FederationWorker(
         forwarder,
@@ -83,3 +92,14 @@ def build_federation(
 
     intake.on_commit = on_commit
     return service, worker
+
+
+def hub_tls_context(settings: Settings) -> ssl.SSLContext:
+    """The TLS client side of hub to hub: checks the other hub's server certificate against
+    ``federation_ca`` (default ``tls_ca``, else the system's trust store) and presents this
+    hub's certificate and chain (``hub_cert``/``hub_key``) for mutual TLS."""
+    ca = settings.federation_ca or settings.tls_ca
+    context = ssl.create_default_context(cafile=str(ca) if ca is not None else None)
+    if settings.hub_cert is not None and settings.hub_key is not None:
+        context.load_cert_chain(str(settings.hub_cert), str(settings.hub_key))
+    return context

@@ -2,6 +2,9 @@
 
 Two daemon threads per hub process, started by the app's lifespan and stopped on shutdown:
 
+Hub to hub is mutual TLS: both clients present this hub's certificate (``hub_cert``/``hub_key``)
+and check the other hub's server certificate (``federation_ca``, default ``tls_ca``).
+
 * the **forwarder** claims due outbox items (``SELECT ... FOR UPDATE SKIP LOCKED`` on
   PostgreSQL, so that several hub processes share the work; SQLite's writer lock makes it one
   claim at a time), sends each package to the next hub signed with this hub's key, and records
@@ -17,6 +20,7 @@ the original acceptance.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -58,6 +62,7 @@ class Forwarder:
         hub_url: Callable[[str], str | None],
         timeout: float = 10.0,
         batch: int = 20,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.service = service
         self.blobs = blobs
@@ -65,7 +70,8 @@ class Forwarder:
         self.clock = clock
         self.hub_url = hub_url
         self.batch = batch
-        self.http = httpx.Client(timeout=timeout)
+        # ``tls``: presents this hub's certificate and checks the next hub's (mutual TLS).
+        self.http = httpx.Client(timeout=timeout, verify=tls or True)
 
     def close(self) -> None:
         self.http.close()
@@ -132,10 +138,16 @@ class Forwarder:
 
 
 class DirectoryPuller:
-    def __init__(self, service: FederationService, national_url: str, timeout: float = 10.0):
+    def __init__(
+        self,
+        service: FederationService,
+        national_url: str,
+        timeout: float = 10.0,
+        tls: ssl.SSLContext | None = None,
+    ):
         self.service = service
         self.national_url = national_url.rstrip("/")
-        self.http = httpx.Client(timeout=timeout)
+        self.http = httpx.Client(timeout=timeout, verify=tls or True)
 
     def close(self) -> None:
         self.http.close()

@@ -197,7 +197,11 @@ def forward(
     claim_hub: str | None = None,
     hops: list[dict[str, str]] | None = None,
     body: bytes | None = None,
+    tls_hub: str | None = "",
 ) -> Any:
+    """``target`` accepts what ``origin`` forwards, signed by ``signer_hub`` (as ``claim_hub``)
+    over a TLS connection whose client certificate is ``tls_hub``'s (default the signer's;
+    None: no client certificate)."""
     with origin.db.read() as session:
         message = session.get(Message, message_id)
         assert message is not None
@@ -221,7 +225,9 @@ def forward(
     with StagingArea(target.settings.staging_dir) as staging:
         staged = staging.new_file(".edxml")
         staged.write(data)
-        return target.federation.accept_forward(token, staged, staging)
+        tls_as = signer_hub if tls_hub == "" else tls_hub
+        peer = pki.hub(tls_as).certificate if tls_as is not None else None
+        return target.federation.accept_forward(token, staged, staging, peer)
 
 
 def test_a_forwarded_package_enters_the_next_hub_on_behalf_of_its_sender(
@@ -271,7 +277,9 @@ def test_a_status_is_routed_back_towards_the_documents_sender(pair: dict[str, An
             now=NOW,
         )
         assert n.federation is not None
-        result = n.federation.accept_forward(token, staged, staging=n_staging)
+        result = n.federation.accept_forward(
+            token, staged, staging=n_staging, peer=pki.hub(HUB_M).certificate
+        )
     assert result.status_code == "03"
     status_items = [r for r in outbox_rows(n) if r.message_id == result.message_id]
     assert [(r.next_hop, r.targets) for r in status_items] == [(HUB_A, [COMMUNE])]
@@ -281,6 +289,9 @@ def test_a_status_is_routed_back_towards_the_documents_sender(pair: dict[str, An
     ("case", "code"),
     [
         ("unlisted hub", ErrorCode.HUB_UNKNOWN),
+        ("no TLS client certificate", ErrorCode.HUB_TLS_REQUIRED),
+        ("TLS certificate of an unlisted hub", ErrorCode.HUB_UNKNOWN),
+        ("TLS certificate of another hub", ErrorCode.HUB_SIGNATURE_INVALID),
         ("key of another hub", ErrorCode.HUB_SIGNATURE_INVALID),
         ("tampered body", ErrorCode.HUB_SIGNATURE_INVALID),
         ("loop", ErrorCode.FORWARD_LOOP),
@@ -296,8 +307,14 @@ def test_a_bad_forward_is_refused_and_nothing_is_stored(
     kwargs: dict[str, Any] = {"signer_hub": HUB_A}
     if case == "unlisted hub":
         kwargs = {"signer_hub": "HUB.X"}
+    elif case == "no TLS client certificate":
+        kwargs["tls_hub"] = None  # signed by the right hub, but not over mutual TLS
+    elif case == "TLS certificate of an unlisted hub":
+        kwargs["tls_hub"] = "HUB.X"
+    elif case == "TLS certificate of another hub":
+        kwargs["tls_hub"] = HUB_M  # the ministry hub connects, sending what A signed
     elif case == "key of another hub":
-        kwargs = {"signer_hub": HUB_M, "claim_hub": HUB_A}
+        kwargs = {"signer_hub": HUB_M, "claim_hub": HUB_A, "tls_hub": HUB_A}
     elif case == "tampered body":
         kwargs["body"] = document_bytes(COMMUNE, [DEPARTMENT], number="999")
     elif case == "loop":
