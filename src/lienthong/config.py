@@ -154,6 +154,14 @@ class Settings(BaseSettings):
     federation_timeout_seconds: float = Field(
         default=10.0, description="Federation: timeout of one forward request to the next hub"
     )
+    federation_forward_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description=(
+            "Federation: forwards in flight at once per hub process (the items of one "
+            "document still go one after the other, in order)"
+        ),
+    )
     federation_mtls: str = Field(
         default="required",
         description=(

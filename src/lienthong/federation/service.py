@@ -297,53 +297,71 @@ class FederationService:
                 session, now, now + self.lease, limit, skip_locked=not self.db.is_sqlite
             )
 
-    def release(self, item: store.Claimed, until: datetime) -> None:
-        """Give a claimed item back unattempted, due at ``until``."""
-        with self.db.unit_of_work() as session:
-            row = store.outbox_item(session, item.id, lock=True)
-            if row is not None and row.state == OutboxState.PENDING:
-                row.next_attempt_at = until
-
     def record(self, item: store.Claimed, outcome: Outcome) -> tuple[str, datetime | None]:
         """Record an attempt's outcome: the item's new state, and when it is retried (None:
         not retried)."""
+        [result] = self.record_all([(item, outcome)])
+        return result
+
+    def record_all(
+        self, attempts: list[tuple[store.Claimed, Outcome | None]]
+    ) -> list[tuple[str, datetime | None]]:
+        """Record the outcomes of one pass in one unit of work, in outbox order. An item not
+        attempted (None: its link failed before its turn) is due again when the link's retry
+        is, or at once when the failure was final for the item before it."""
         now = self.clock.now()
+        results: list[tuple[str, datetime | None]] = []
         with self.db.unit_of_work() as session:
-            row = store.outbox_item(session, item.id, lock=True)
-            if row is None or row.state != OutboxState.PENDING:
-                return (row.state if row is not None else OutboxState.DONE), None
-            row.attempts += 1
-            if outcome.ok:
-                row.state, row.done_at = OutboxState.DONE, now
-                row.last_error = row.last_code = None
-                return row.state, None
-            row.last_error = (outcome.reason or "")[:2000]
-            row.last_code = outcome.code
-            when = (
-                None
-                if model.is_permanent(outcome.status, outcome.code)
-                else (self.retry.after_failure(row.attempts, now))
+            link_retry: dict[str, datetime] = {}
+            for item, outcome in sorted(attempts, key=lambda pair: pair[0].id):
+                row = store.outbox_item(session, item.id, lock=True)
+                if row is None or row.state != OutboxState.PENDING:
+                    results.append(((row.state if row is not None else OutboxState.DONE), None))
+                elif outcome is None:
+                    row.next_attempt_at = link_retry.get(row.next_hop, now)
+                    results.append((row.state, row.next_attempt_at))
+                else:
+                    state, when = self._record_one(session, row, outcome, now)
+                    if when is not None:
+                        link_retry[row.next_hop] = when
+                    results.append((state, when))
+        return results
+
+    def _record_one(
+        self, session: Session, row: store.OutboxRow, outcome: Outcome, now: datetime
+    ) -> tuple[str, datetime | None]:
+        row.attempts += 1
+        if outcome.ok:
+            row.state, row.done_at = OutboxState.DONE, now
+            row.last_error = row.last_code = None
+            return row.state, None
+        row.last_error = (outcome.reason or "")[:2000]
+        row.last_code = outcome.code
+        when = (
+            None
+            if model.is_permanent(outcome.status, outcome.code)
+            else (self.retry.after_failure(row.attempts, now))
+        )
+        if when is None:
+            row.state = OutboxState.DEAD
+            audit(
+                session,
+                at=now,
+                actor=self.route.this_hub,
+                action="federation.dead_letter",
+                subject=str(row.id),
+                detail={
+                    "message_id": row.message_id,
+                    "reason": row.last_error,
+                    "code": outcome.code,
+                    "next_hop": row.next_hop,
+                },
             )
-            if when is None:
-                row.state = OutboxState.DEAD
-                audit(
-                    session,
-                    at=now,
-                    actor=self.route.this_hub,
-                    action="federation.dead_letter",
-                    subject=str(row.id),
-                    detail={
-                        "message_id": row.message_id,
-                        "reason": row.last_error,
-                        "code": outcome.code,
-                        "next_hop": row.next_hop,
-                    },
-                )
-                log.warning("federation.dead_letter", item=row.id, reason=row.last_error)
-                return row.state, None
-            row.next_attempt_at = when
-            store.postpone_link(session, row.next_hop, after_id=row.id, until=when)
-            return row.state, when
+            log.warning("federation.dead_letter", item=row.id, reason=row.last_error)
+            return row.state, None
+        row.next_attempt_at = when
+        store.postpone_link(session, row.next_hop, after_id=row.id, until=when)
+        return row.state, when
 
     def resend(self, item_id: int, actor: str = "operator") -> dict[str, Any]:
         """Put an item (dead-lettered, or waiting out a backoff) back for an attempt now."""

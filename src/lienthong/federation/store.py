@@ -236,6 +236,8 @@ class Claimed:
     package_digest: str
     package_size: int
     hops: list[dict[str, str]]
+    # Items of one document (the document, then its statuses) go out in order, one at a time.
+    order_key: str = ""
 
 
 def claim_due(
@@ -279,6 +281,7 @@ def claim_due(
                 package_digest=message.package_digest,
                 package_size=message.package_size,
                 hops=list(route.hops) if route is not None else [],
+                order_key=message.document_ref or message.id,
             )
         )
     session.flush()

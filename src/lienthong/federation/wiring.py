@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import ssl
 from datetime import timedelta
 
@@ -14,6 +15,8 @@ from lienthong.federation.model import RetryPolicy, Route
 from lienthong.federation.service import FederationService
 from lienthong.federation.worker import DirectoryPuller, FederationWorker, Forwarder
 from lienthong.trust.receipts import ReceiptSigner
+
+FORWARD_BATCH = 32  # outbox items claimed per pass of the forwarder
 
 
 def build_federation(
@@ -47,7 +50,12 @@ def build_federation(
             maximum=settings.retry_max_seconds,
             attempts=settings.retry_max_attempts,
         ),
-        lease=timedelta(seconds=2 * settings.federation_timeout_seconds + 5),
+        # A claimed pass may take batch/concurrency request timeouts before it is recorded.
+        lease=timedelta(
+            seconds=settings.federation_timeout_seconds
+            * (math.ceil(FORWARD_BATCH / settings.federation_forward_concurrency) + 1)
+            + 5
+        ),
         require_tls=settings.federation_mtls == "required",
     )
     tls = hub_tls_context(settings)
@@ -67,6 +75,8 @@ def build_federation(
             clock=clock,
             hub_url=hub_url,
             timeout=settings.federation_timeout_seconds,
+            batch=FORWARD_BATCH,
+            concurrency=settings.federation_forward_concurrency,
             tls=tls,
         )
     puller = None

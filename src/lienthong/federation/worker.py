@@ -23,6 +23,7 @@ from __future__ import annotations
 import ssl
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -61,7 +62,8 @@ class Forwarder:
         clock: Clock,
         hub_url: Callable[[str], str | None],
         timeout: float = 10.0,
-        batch: int = 20,
+        batch: int = 32,
+        concurrency: int = 4,
         tls: ssl.SSLContext | None = None,
     ) -> None:
         self.service = service
@@ -70,33 +72,63 @@ class Forwarder:
         self.clock = clock
         self.hub_url = hub_url
         self.batch = batch
+        # A FIFO pool: an item waiting for an earlier one of its document never starves it.
+        self.pool = ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="forward")
         # ``tls``: presents this hub's certificate and checks the next hub's (mutual TLS).
         self.http = httpx.Client(timeout=timeout, verify=tls or True)
 
     def close(self) -> None:
+        self.pool.shutdown(wait=True)
         self.http.close()
 
     def run_once(self) -> int:
-        """One pass over the due items; returns how many were attempted."""
+        """One pass over the due items; returns how many were claimed.
+
+        Up to ``concurrency`` forwards are in flight at once (the next hubs accept in
+        parallel); the items of one document (the document, then its statuses, in outbox
+        order) go one after the other, so a status never overtakes its document. Once a link
+        fails, its items not yet started wait for the link's retry. The outcomes are recorded
+        in one unit of work at the end of the pass (a crash before that re-sends them after
+        the lease; the next hub answers a re-send with the original acceptance)."""
         items = self.service.claim(self.batch)
-        failed_links: dict[str, datetime] = {}
-        for item in items:
-            if item.next_hop in failed_links:
-                # The link just failed: keep its order, wait as long as the item before.
-                self.service.release(item, failed_links[item.next_hop])
-                continue
+        if not items:
+            return 0
+        failed_links: set[str] = set()
+        lock = threading.Lock()
+        previous: dict[tuple[str, str], Future[Outcome | None]] = {}
+        futures: list[tuple[Claimed, Future[Outcome | None]]] = []
+
+        def attempt(item: Claimed, before: Future[Outcome | None] | None) -> Outcome | None:
+            if before is not None:
+                earlier = before.result()
+                if earlier is None or not earlier.ok:
+                    return None  # its document's earlier item did not get through
+            with lock:
+                if item.next_hop in failed_links:
+                    return None
             outcome = self.send(item)
-            state, retry_at = self.service.record(item, outcome)
-            if retry_at is not None:
-                failed_links[item.next_hop] = retry_at
+            if not outcome.ok:
+                with lock:
+                    failed_links.add(item.next_hop)
+            return outcome
+
+        for item in items:
+            key = (item.next_hop, item.order_key)
+            future = self.pool.submit(attempt, item, previous.get(key))
+            previous[key] = future
+            futures.append((item, future))
+        attempts = [(item, future.result()) for item, future in futures]
+        recorded = self.service.record_all(attempts)
+        for (item, outcome), (state, _) in zip(attempts, recorded, strict=True):
             log.info(
                 "federation.forward",
                 item=item.id,
                 message_id=item.message_id,
                 next_hop=item.next_hop,
-                ok=outcome.ok,
+                attempted=outcome is not None,
+                ok=outcome is not None and outcome.ok,
                 state=state,
-                code=outcome.code,
+                code=outcome.code if outcome is not None else None,
             )
         return len(items)
 
