@@ -15,6 +15,7 @@ Days are Vietnam calendar days. Stores never commit.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -125,15 +126,23 @@ def _upsert(session: Session, table: Any, keys: list[str], rows: list[dict[str, 
     """Add the counters of ``rows`` to existing rows (INSERT ... ON CONFLICT DO UPDATE)."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
+    counters = tuple(k for k in rows[0] if k not in keys and k != "level")
+    stmt = _upsert_statement(session.get_bind().dialect.name, table, tuple(keys), counters)
+    session.execute(stmt, rows)
+
+
+@functools.cache
+def _upsert_statement(
+    dialect: str, table: Any, keys: tuple[str, ...], counters: tuple[str, ...]
+) -> Any:
+    """The upsert of one table, built once (building ``excluded`` costs more than running it;
+    SQLAlchemy statements are immutable and safe to share)."""
     build = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = build(table)
-    counters = [k for k in rows[0] if k not in keys and k != "level"]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys,
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
         set_={k: getattr(table.c, k) + getattr(stmt.excluded, k) for k in counters},
     )
-    session.execute(stmt, rows)
 
 
 COUNTERS = ("documents", "signed", "valid", "with_attachments", "arrived_same_day")
