@@ -21,6 +21,7 @@ NATIONAL_SCALE = [
     ["benchmarks.reporting_scale"],
     ["benchmarks.portal_scale"],
     ["benchmarks.monitoring_pages"],
+    ["benchmarks.federation_replay", "--documents", "20000"],
 ]
 
 
