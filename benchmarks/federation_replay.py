@@ -46,6 +46,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -321,6 +322,7 @@ def run(
             engine.dispose()
         for proc in procs.values():
             proc.stop()
+        shutil.rmtree(base, ignore_errors=True)  # ~40 MB per 1,000 documents
 
 
 _BY_CODE = {a.code: a for a in DEMO_AGENCIES}
