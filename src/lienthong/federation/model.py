@@ -215,12 +215,11 @@ def pull_window_start(cursor: datetime | None) -> datetime | None:
     return None if cursor is None else cursor - DIRECTORY_OVERLAP
 
 
-def hub_of_certificate(certificate: x509.Certificate, listed: dict[str, str]) -> str | None:
-    """The hub whose listed certificate (PEM, by hub code) is ``certificate``, if any."""
-    for code, pem in listed.items():
-        try:
-            if x509.load_pem_x509_certificate(pem.encode("ascii")) == certificate:
-                return code
-        except ValueError:
-            continue
+def hub_of_certificate(
+    certificate: x509.Certificate, listed: dict[str, x509.Certificate]
+) -> str | None:
+    """The hub whose listed certificate (by hub code) is ``certificate``, if any."""
+    for code, candidate in listed.items():
+        if candidate == certificate:
+            return code
     return None

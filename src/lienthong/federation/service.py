@@ -17,6 +17,7 @@ Each public method runs one unit of work.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -39,6 +40,16 @@ from lienthong.logs import get_logger
 log = get_logger("lienthong.federation")
 
 DIRECTORY_CURSOR = "directory"
+
+
+HUB_CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class ListedHub:
+    code: str
+    url: str
+    certificate: x509.Certificate
 
 
 class FederationError(LienthongError):
@@ -71,6 +82,7 @@ class FederationService:
         self.db = db
         # Forwards only over mutual TLS with the listed hub certificate (federation_mtls).
         self.require_tls = require_tls
+        self._listed_cache: tuple[float, dict[str, ListedHub]] | None = None
         self.clock = clock
         self.intake = intake
         self.route = route
@@ -99,16 +111,37 @@ class FederationService:
                 now,
             )
             audit(session, at=now, actor="operator", action="federation.hub_saved", subject=code)
-            return _hub_dict(row)
+            saved = _hub_dict(row)
+        self._listed_cache = None  # after the commit: the next read sees the change
+        return saved
 
     def hubs(self) -> list[dict[str, Any]]:
         with self.db.read() as session:
             return [_hub_dict(h) for h in store.list_hubs(session)]
 
     def hub_url(self, code: str) -> str | None:
+        hub = self._listed().get(code)
+        return hub.url if hub is not None else None
+
+    def _listed(self) -> dict[str, ListedHub]:
+        """The active hubs of the directory, read at most every ``HUB_CACHE_SECONDS`` (every
+        forward, in and out, needs them; a change made by this process applies at once, one
+        pulled or made by another process within that time)."""
+        cached = self._listed_cache
+        if cached is not None and time.monotonic() - cached[0] < HUB_CACHE_SECONDS:
+            return cached[1]
         with self.db.read() as session:
-            row = store.get_hub(session, code)
-            return row.url if row is not None and row.active else None
+            listed = {
+                row.code: ListedHub(
+                    row.code,
+                    row.url,
+                    x509.load_pem_x509_certificate(row.certificate_pem.encode("ascii")),
+                )
+                for row in store.list_hubs(session)
+                if row.active
+            }
+        self._listed_cache = (time.monotonic(), listed)
+        return listed
 
     # -- the directory (national side) ----------------------------------------------------------
 
@@ -189,6 +222,7 @@ class FederationService:
             changed = store.apply_agencies(session, entries, now)
             cursor = datetime.fromisoformat(changes["cursor"])
             store.save_cursor(session, DIRECTORY_CURSOR, cursor, etag, now)
+        self._listed_cache = None  # after the commit: the next read sees the new hubs
         if changed:
             log.info("federation.directory_applied", changed=changed)
         return changed
@@ -257,10 +291,7 @@ class FederationService:
         TLS), which must also be the hub that signed the claims."""
         if peer is None and self.require_tls:
             raise FederationError(code=ErrorCode.HUB_TLS_REQUIRED)
-        with self.db.read() as session:
-            listed = {
-                row.code: row.certificate_pem for row in store.list_hubs(session) if row.active
-            }
+        listed = {code: hub.certificate for code, hub in self._listed().items()}
         peer_hub = None
         if peer is not None:
             peer_hub = model.hub_of_certificate(peer, listed)

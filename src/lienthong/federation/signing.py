@@ -76,14 +76,19 @@ def sign_forward(
 
 
 def verify_forward(
-    token: str, certificate_pem: str, now: datetime, window: timedelta
+    token: str, certificate: str | x509.Certificate, now: datetime, window: timedelta
 ) -> ForwardClaims:
-    """The claims of a forward signature made with the key of ``certificate_pem``."""
+    """The claims of a forward signature made with the key of ``certificate`` (PEM or loaded),
+    the certificate the directory lists for the hub."""
     try:
         claims, certs = verify_jws(token)
     except LienthongError as exc:
         raise HubSignatureError(exc.message) from exc
-    listed = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
+    listed = (
+        x509.load_pem_x509_certificate(certificate.encode("ascii"))
+        if isinstance(certificate, str)
+        else certificate
+    )
     if not listed.not_valid_before_utc <= now <= listed.not_valid_after_utc:
         raise HubSignatureError("The hub certificate the directory lists is not valid now.")
     if certs[0] != listed:
