@@ -306,7 +306,7 @@ def add_credential(
 # --- recipients ---------------------------------------------------------------------------
 
 
-def check_recipients(session: Session, codes: Sequence[str], on: date) -> None:
+def check_recipients(session: Session, codes: Sequence[str], on: date) -> dict[str, Agency]:
     """Refuse a package unless every recipient in ``codes`` may receive on the date ``on``.
 
     The exchange calls this inside its own transaction. Raises :class:`AgencyError`:
@@ -314,7 +314,7 @@ def check_recipients(session: Session, codes: Sequence[str], on: date) -> None:
     the first recipient in ``codes`` that is not valid on ``on``, ``RECIPIENT_MERGED`` (detail
     ``{"recipient": code, "successor": successor_code}``) when it was merged into a successor,
     or ``RECIPIENT_NOT_VALID`` (detail ``{"recipient": code, "validity": ...}``) when it is not
-    yet or no longer valid.
+    yet or no longer valid. Returns the recipients' registry entries, by code.
     """
     unique = list(dict.fromkeys(codes))
     known = agencies_by_codes(session, unique)
@@ -345,3 +345,4 @@ def check_recipients(session: Session, codes: Sequence[str], on: date) -> None:
                     "valid_to": agency.valid_to.isoformat() if agency.valid_to else None,
                 },
             )
+    return known

@@ -249,8 +249,12 @@ class Intake:
             report = self.verifier(agency, package, staged.path, attachments)
         now = self.clock.now()
 
+        hubs: dict[str, str | None] = {}  # recipient -> serving hub, shared by the passes
+
         def incoming() -> _Incoming:
-            return _Incoming(agency, package, digest, staged.size, now, report, forwarded)
+            return _Incoming(
+                agency, package, digest, staged.size, now, report, forwarded, hubs=hubs
+            )
 
         # 2. Dry run: every rule, nothing written.
         with self.db.read() as session:
@@ -498,7 +502,9 @@ class Intake:
         notation_key = model.normalise_notation(code.code_notation)
         duplicate = None
         if recheck:
-            agency_store.check_recipients(session, recipients, today)
+            known = agency_store.check_recipients(session, recipients, today)
+            for recipient, entry in known.items():  # the write pass needs no second look-up
+                item.hubs.setdefault(recipient, entry.hub_code)
             duplicate = store.find_duplicate(
                 session,
                 sender=item.agency,
