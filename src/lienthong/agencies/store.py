@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    bindparam,
     select,
     text,
     update,
@@ -181,6 +182,12 @@ def lock_agency(session: Session, code: str) -> Agency | None:
     return None if row is None else _to_agency(row)
 
 
+# Statements of the hot path, built once (building a statement costs more than running it).
+_AGENCIES_BY_CODES = select(AgencyRow.__table__).where(
+    AgencyRow.__table__.c.code.in_(bindparam("codes", expanding=True))
+)
+
+
 def agencies_by_codes(session: Session, codes: Iterable[str]) -> dict[str, Agency]:
     """The registered agencies among ``codes``, by identifier; unknown codes are absent."""
     wanted = sorted(set(codes))
@@ -188,8 +195,7 @@ def agencies_by_codes(session: Session, codes: Iterable[str]) -> dict[str, Agenc
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
         # Plain rows, not ORM objects: this runs on every send (the hub's hot path).
-        table = AgencyRow.__table__
-        for row in session.execute(select(table).where(table.c.code.in_(chunk))):
+        for row in session.execute(_AGENCIES_BY_CODES, {"codes": chunk}):
             found[row.code] = _to_agency(row)
     return found
 
@@ -258,17 +264,18 @@ class ActiveCredential:
     secret_sealed: str
 
 
+_ACTIVE_CREDENTIAL = select(
+    CredentialRow.agency_code,
+    CredentialRow.system_id,
+    CredentialRow.secret_hash,
+    CredentialRow.secret_sealed,
+).where(CredentialRow.system_id == bindparam("system_id"), CredentialRow.revoked_at.is_(None))
+
+
 def active_credential(session: Session, system_id: str) -> ActiveCredential | None:
     """The unrevoked credential of ``system_id``, or ``None``: one query on the partial unique
     index ``uq_agency_credentials_active_system_id``."""
-    row = session.execute(
-        select(
-            CredentialRow.agency_code,
-            CredentialRow.system_id,
-            CredentialRow.secret_hash,
-            CredentialRow.secret_sealed,
-        ).where(CredentialRow.system_id == system_id, CredentialRow.revoked_at.is_(None))
-    ).one_or_none()
+    row = session.execute(_ACTIVE_CREDENTIAL, {"system_id": system_id}).one_or_none()
     return None if row is None else ActiveCredential(*row)
 
 

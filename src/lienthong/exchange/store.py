@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     select,
 )
@@ -163,6 +164,19 @@ def message_by_idempotency_key(session: Session, sender: str, key: str) -> Messa
     ).one_or_none()
 
 
+# The duplicate look-ups of every send, built once (building costs more than running them).
+_BY_DOCUMENT_ID = select(Document).where(
+    Document.sender_code == bindparam("sender"),
+    Document.edxml_document_id == bindparam("edxml_document_id"),
+)
+_BY_NUMBER = select(Document).where(
+    Document.sender_code == bindparam("sender"),
+    Document.number_key == bindparam("number_key"),
+    Document.notation_key == bindparam("notation_key"),
+    Document.year == bindparam("year"),
+)
+
+
 def find_duplicate(
     session: Session,
     *,
@@ -174,19 +188,13 @@ def find_duplicate(
 ) -> Document | None:
     """The earlier document that makes this one a duplicate (Decision 28: never twice)."""
     found = session.scalars(
-        select(Document).where(
-            Document.sender_code == sender, Document.edxml_document_id == edxml_document_id
-        )
+        _BY_DOCUMENT_ID, {"sender": sender, "edxml_document_id": edxml_document_id}
     ).first()
     if found is not None or year is None or not number_key:
         return found
     return session.scalars(
-        select(Document).where(
-            Document.sender_code == sender,
-            Document.number_key == number_key,
-            Document.notation_key == notation_key,
-            Document.year == year,
-        )
+        _BY_NUMBER,
+        {"sender": sender, "number_key": number_key, "notation_key": notation_key, "year": year},
     ).first()
 
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, SmallInteger, String, select
+from sqlalchemy import BigInteger, Date, Integer, SmallInteger, String, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -239,12 +239,15 @@ def record_intake(session: Session, rows: Mapping[str, list[dict[str, Any]]]) ->
     )
 
 
+_LEVELS = select(AgencyRow.code, AgencyRow.level).where(
+    AgencyRow.code.in_(bindparam("codes", expanding=True))
+)
+
+
 def _levels(session: Session, codes: set[str]) -> dict[str, int]:
     if not codes:
         return {}
-    rows = session.execute(
-        select(AgencyRow.code, AgencyRow.level).where(AgencyRow.code.in_(sorted(codes)))
-    ).all()
+    rows = session.execute(_LEVELS, {"codes": sorted(codes)}).all()
     return {code: int(level) for code, level in rows}
 
 
