@@ -167,10 +167,18 @@ def hub_cpu_seconds(pgid: int) -> float:
 
 
 def run(
-    documents: int, concurrency: int, workers: int, seed: int, timeout: float
+    documents: int,
+    concurrency: int,
+    workers: int,
+    seed: int,
+    timeout: float,
+    forward_concurrency: int | None = None,
 ) -> dict[str, Any]:
     base = Path(tempfile.mkdtemp(prefix="lienthong-replay-"))
-    hubs = prepare_network(base, {h: free_port() for h in HUBS}, TEST_SECRET_KEY, **ENV)
+    env = dict(ENV)
+    if forward_concurrency is not None:
+        env["LIENTHONG_FEDERATION_FORWARD_CONCURRENCY"] = str(forward_concurrency)
+    hubs = prepare_network(base, {h: free_port() for h in HUBS}, TEST_SECRET_KEY, **env)
     planned = plan(documents, seed)
     expected: dict[str, set[tuple[str, str]]] = {h: set() for h in HUBS}
     procs = {
@@ -276,6 +284,7 @@ def run(
             "benchmark": "federation_replay",
             "machine": machine(),
             "hub_workers": workers,
+            "forward_concurrency": forward_concurrency or "default (4)",
             "concurrency": concurrency,
             "package_bytes_mean": round(sum(len(p.package) for p in planned) / len(planned)),
             "documents": documents,
@@ -337,13 +346,23 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=5000, help="documents sent in the run")
     parser.add_argument("--concurrency", type=int, default=8, help="sends in flight")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per hub")
+    parser.add_argument(
+        "--forward-concurrency", type=int, default=None, help="forwards in flight per hub"
+    )
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds to wait for deliveries after sends"
     )
     args = parser.parse_args()
     configure_logging("WARNING", False)
-    result = run(args.documents, args.concurrency, args.workers, args.seed, args.timeout)
+    result = run(
+        args.documents,
+        args.concurrency,
+        args.workers,
+        args.seed,
+        args.timeout,
+        args.forward_concurrency,
+    )
     print(json.dumps(result, ensure_ascii=False, indent=1))
 
 
