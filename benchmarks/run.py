@@ -21,7 +21,15 @@ NATIONAL_SCALE = [
     ["benchmarks.reporting_scale"],
     ["benchmarks.portal_scale"],
     ["benchmarks.monitoring_pages"],
-    ["benchmarks.federation_replay", "--documents", "20000"],
+    [
+        "benchmarks.federation_replay",
+        "--documents",
+        "20000",
+        "--concurrency",
+        "16",
+        "--forward-concurrency",
+        "8",
+    ],
 ]
 
 
