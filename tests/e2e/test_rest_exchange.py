@@ -155,6 +155,13 @@ def test_b_cannot_read_as_or_for_a(hub: HubProcess, prepared: PreparedHub) -> No
 
 def test_health_metrics_and_openapi_answer(hub: HubProcess) -> None:
     assert httpx.get(f"{hub.url}/healthz").json()["status"] == "ok"
-    assert "lienthong_packages_accepted_total" in httpx.get(f"{hub.url}/metrics").text
+    metrics = httpx.get(f"{hub.url}/metrics").text
+    assert "lienthong_packages_accepted_total" in metrics
+    # Request durations are labelled with the route template, not the raw path.
+    assert 'lienthong_request_seconds_count{method="GET",route="/healthz"}' in metrics
+    httpx.get(f"{hub.url}/api/v1/inbox/12345/package")  # 401, timed under its template
+    metrics = httpx.get(f"{hub.url}/metrics").text
+    assert "/api/v1/inbox/12345" not in metrics
+    assert 'route="/api/v1/inbox/{delivery_id}/package"' in metrics
     spec = httpx.get(f"{hub.url}/openapi.json").json()
     assert "/api/v1/packages" in spec["paths"]
