@@ -40,7 +40,11 @@ SIGNING_USAGE = KeyUsageConstraints(
 
 
 def asn1_certificate(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+    """``cert`` for pyHanko, parsed through at once: asn1crypto parses lazily and not
+    thread-safely, and a signer's certificate is shared by the threads that sign with it."""
+    parsed = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+    parsed.native  # noqa: B018 - builds every child now, so later readers only read
+    return parsed
 
 
 @dataclass
@@ -85,11 +89,16 @@ class SignatureReport:
 
 @dataclass(frozen=True)
 class PdfTrust:
-    """What a PDF signature is checked against: trust roots, known intermediates and the
-    cached revocation data (DER CRLs and OCSP answers; nothing is fetched)."""
+    """What a PDF signature is checked against: trust roots, known intermediates (DER) and the
+    cached revocation data (DER CRLs and OCSP answers; nothing is fetched).
 
-    trust_roots: tuple[asn1_x509.Certificate, ...]
-    intermediates: tuple[asn1_x509.Certificate, ...] = ()
+    Shared by the request threads of a hub, so it holds bytes only: asn1crypto parses lazily
+    and not thread-safely (two threads reaching a shared certificate's fields for the first
+    time can see a half-built child list), so each :meth:`context` parses its own copies.
+    """
+
+    trust_roots: tuple[bytes, ...]
+    intermediates: tuple[bytes, ...] = ()
     crls: tuple[bytes, ...] = ()
     ocsps: tuple[bytes, ...] = ()
     crl_issuers: tuple[x509.Name, ...] = ()
@@ -105,8 +114,8 @@ class PdfTrust:
     ) -> PdfTrust:
         issuers = tuple(x509.load_der_x509_crl(c).issuer for c in crls)
         return cls(
-            tuple(asn1_certificate(c) for c in roots),
-            tuple(asn1_certificate(c) for c in intermediates),
+            tuple(c.public_bytes(Encoding.DER) for c in roots),
+            tuple(c.public_bytes(Encoding.DER) for c in intermediates),
             tuple(crls),
             tuple(ocsps),
             issuers,
@@ -114,8 +123,8 @@ class PdfTrust:
 
     def context(self, moment: datetime) -> ValidationContext:
         return ValidationContext(
-            trust_roots=list(self.trust_roots),
-            other_certs=list(self.intermediates),
+            trust_roots=[asn1_x509.Certificate.load(der) for der in self.trust_roots],
+            other_certs=[asn1_x509.Certificate.load(der) for der in self.intermediates],
             crls=list(self.crls),
             ocsps=list(self.ocsps),
             allow_fetching=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -189,3 +190,37 @@ def _page_text(pdf: bytes) -> bytes:
             out += obj.data
     # PDF string literals escape some characters as octal (\\057 is "/")
     return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), out)
+
+
+def test_threads_sharing_a_new_trust_validate_at_once(pki: DemoPKI) -> None:
+    """A hub checks PDFs in several request threads against one shared trust. asn1crypto
+    parses lazily and not thread-safely: threads first reaching a shared trust root at once
+    used to see half-built objects ("list index out of range": integrity failed)."""
+    threads_per_round = 6
+    leader = PdfIdentity.from_credential(pki.signer(GOV_OFFICE))
+    signed = [
+        sign_pdf(draft_pdf(text=f"Cong van {i}"), leader, at=NOW - timedelta(minutes=1))
+        for i in range(threads_per_round)
+    ]
+    failures: list[object] = []
+
+    def check(index: int, trust: PdfTrust, start: threading.Barrier) -> None:
+        start.wait()
+        try:
+            reports = validate_pdf(signed[index], trust, now=NOW, agency=GOV_OFFICE)
+            if [r.failed() for r in reports] != [[]]:
+                failures.append([r.as_dict() for r in reports])
+        except Exception as exc:
+            failures.append(exc)
+
+    for _ in range(50):  # each round starts from a trust no thread has read yet
+        shared_trust, start = pdf_trust(pki, NOW), threading.Barrier(threads_per_round)
+        workers = [
+            threading.Thread(target=check, args=(i, shared_trust, start))
+            for i in range(threads_per_round)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    assert not failures, failures[:2]
