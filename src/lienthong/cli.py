@@ -86,6 +86,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int) -> None:
         workers=workers,
         log_level=settings.log_level.lower(),
         access_log=False,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
         **tls_options(settings),
     )
 

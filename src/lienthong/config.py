@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     max_package_bytes: int = Field(
         default=300 * 1024 * 1024, description="Largest package accepted, in bytes"
     )
+    http_keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        description=(
+            "Seconds an idle HTTP connection is kept open. Longer than clients keep idle "
+            "connections in their pools (httpx: 5 s), so a client never reuses a connection at "
+            "the moment the hub closes it (a request lost in flight)"
+        ),
+    )
     max_header_bytes: int = Field(
         default=2 * 1024 * 1024,
         description="Largest total of non-attachment XML text accepted (envelope, header)",

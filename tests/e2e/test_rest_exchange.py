@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -165,3 +167,21 @@ def test_health_metrics_and_openapi_answer(hub: HubProcess) -> None:
     assert 'route="/api/v1/inbox/{delivery_id}/package"' in metrics
     spec = httpx.get(f"{hub.url}/openapi.json").json()
     assert "/api/v1/packages" in spec["paths"]
+
+
+def test_an_idle_connection_outlives_a_client_pool_expiry(hub: HubProcess) -> None:
+    """A hub that closed idle connections after uvicorn's 5 s raced clients whose pools keep
+    them 5 s too: a request sent as the hub closed the socket was lost (RemoteProtocolError)."""
+    url = httpx.URL(hub.url)
+    connection = http.client.HTTPConnection(url.host, url.port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        first = connection.getresponse()
+        first.read()
+        time.sleep(6)  # idle past uvicorn's default keep-alive
+        connection.request("GET", "/healthz")
+        second = connection.getresponse()
+        assert (first.status, second.status) == (200, 200)
+        assert second.getheader("connection") != "close"
+    finally:
+        connection.close()
