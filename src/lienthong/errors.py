@@ -76,6 +76,7 @@ class ErrorCode(StrEnum):
     HUB_UNKNOWN = "HUB_UNKNOWN"
     HUB_SIGNATURE_INVALID = "HUB_SIGNATURE_INVALID"
     HUB_TLS_REQUIRED = "HUB_TLS_REQUIRED"
+    HUB_CERTIFICATE_INVALID = "HUB_CERTIFICATE_INVALID"
     FORWARD_LOOP = "FORWARD_LOOP"
     FORWARD_NOT_ALLOWED = "FORWARD_NOT_ALLOWED"
     OUTBOX_ITEM_NOT_FOUND = "OUTBOX_ITEM_NOT_FOUND"
@@ -252,6 +253,10 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         403,
         "Forwards between hubs are accepted over mutual TLS only, with the forwarding hub's "
         "certificate; nothing was stored.",
+    ),
+    ErrorCode.HUB_CERTIFICATE_INVALID: (
+        422,
+        "The hub certificate is not a readable PEM X.509 certificate; nothing was saved.",
     ),
     ErrorCode.HUB_SIGNATURE_INVALID: (
         403,

@@ -64,6 +64,12 @@ class Outcome:
     status: int | None = None
     code: str | None = None
     reason: str | None = None
+    local: bool = False  # the failure is this item's own (its blob is missing, a bug)
+
+    @property
+    def link_failed(self) -> bool:
+        """A failure that says the link is down: retried, and the link's later items wait."""
+        return not self.ok and not self.local and not model.is_permanent(self.status, self.code)
 
 
 class FederationService:
@@ -83,6 +89,7 @@ class FederationService:
         # Forwards only over mutual TLS with the listed hub certificate (federation_mtls).
         self.require_tls = require_tls
         self._listed_cache: tuple[float, dict[str, ListedHub]] | None = None
+        self._hubs_changed = 0  # bumped after each change: a read begun before it is not cached
         self.clock = clock
         self.intake = intake
         self.route = route
@@ -97,6 +104,8 @@ class FederationService:
     ) -> dict[str, Any]:
         """Add or change a hub of the network (on the national hub: part of the directory)."""
         model.HubRole(role)
+        if _hub_certificate(certificate_pem) is None:
+            raise FederationError(code=ErrorCode.HUB_CERTIFICATE_INVALID, detail={"hub": code})
         now = self.clock.now()
         with self.db.unit_of_work() as session:
             row = store.save_hub(
@@ -112,7 +121,7 @@ class FederationService:
             )
             audit(session, at=now, actor="operator", action="federation.hub_saved", subject=code)
             saved = _hub_dict(row)
-        self._listed_cache = None  # after the commit: the next read sees the change
+        self._forget_hubs()  # after the commit: the next read sees the change
         return saved
 
     def hubs(self) -> list[dict[str, Any]]:
@@ -130,18 +139,22 @@ class FederationService:
         cached = self._listed_cache
         if cached is not None and time.monotonic() - cached[0] < HUB_CACHE_SECONDS:
             return cached[1]
+        changes_before = self._hubs_changed
+        listed = {}
         with self.db.read() as session:
-            listed = {
-                row.code: ListedHub(
-                    row.code,
-                    row.url,
-                    x509.load_pem_x509_certificate(row.certificate_pem.encode("ascii")),
-                )
-                for row in store.list_hubs(session)
-                if row.active
-            }
-        self._listed_cache = (time.monotonic(), listed)
+            for row in store.list_hubs(session):
+                certificate = _hub_certificate(row.certificate_pem) if row.active else None
+                if certificate is not None:
+                    listed[row.code] = ListedHub(row.code, row.url, certificate)
+                elif row.active:  # one bad entry must not stop the others
+                    log.error("federation.hub_certificate_unreadable", hub=row.code)
+        if changes_before == self._hubs_changed:  # no change committed while reading
+            self._listed_cache = (time.monotonic(), listed)
         return listed
+
+    def _forget_hubs(self) -> None:
+        self._hubs_changed += 1
+        self._listed_cache = None
 
     # -- the directory (national side) ----------------------------------------------------------
 
@@ -213,6 +226,9 @@ class FederationService:
             )
         with self.db.unit_of_work() as session:
             for hub in changes["hubs"]:
+                if _hub_certificate(str(hub.get("certificate_pem", ""))) is None:
+                    log.error("federation.hub_certificate_unreadable", hub=hub.get("code"))
+                    continue  # keep this hub's previous entry, if any
                 existing = store.get_hub(session, hub["code"])
                 if (
                     existing is None
@@ -222,7 +238,7 @@ class FederationService:
             changed = store.apply_agencies(session, entries, now)
             cursor = datetime.fromisoformat(changes["cursor"])
             store.save_cursor(session, DIRECTORY_CURSOR, cursor, etag, now)
-        self._listed_cache = None  # after the commit: the next read sees the new hubs
+        self._forget_hubs()  # after the commit: the next read sees the new hubs
         if changed:
             log.info("federation.directory_applied", changed=changed)
         return changed
@@ -353,7 +369,7 @@ class FederationService:
                     results.append((row.state, row.next_attempt_at))
                 else:
                     state, when = self._record_one(session, row, outcome, now)
-                    if when is not None:
+                    if when is not None and outcome.link_failed:
                         link_retry[row.next_hop] = when
                     results.append((state, when))
         return results
@@ -391,7 +407,8 @@ class FederationService:
             log.warning("federation.dead_letter", item=row.id, reason=row.last_error)
             return row.state, None
         row.next_attempt_at = when
-        store.postpone_link(session, row.next_hop, after_id=row.id, until=when)
+        if outcome.link_failed:
+            store.postpone_link(session, row.next_hop, after_id=row.id, until=when)
         return row.state, when
 
     def resend(self, item_id: int, actor: str = "operator") -> dict[str, Any]:
@@ -456,3 +473,11 @@ def _outbox_dict(row: store.OutboxRow) -> dict[str, Any]:
         "created_at": as_utc(row.created_at).isoformat(),
         "done_at": as_utc(row.done_at).isoformat() if row.done_at else None,
     }
+
+
+def _hub_certificate(pem: str) -> x509.Certificate | None:
+    """The hub certificate in ``pem``, or ``None`` when it cannot be read."""
+    try:
+        return x509.load_pem_x509_certificate(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return None

@@ -23,7 +23,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from lienthong.agencies.model import CODE_MAX_LENGTH
 from lienthong.agencies.store import AgencyRow
@@ -236,27 +236,49 @@ class Claimed:
     package_digest: str
     package_size: int
     hops: list[dict[str, str]]
-    # Items of one document (the document, then its statuses) go out in order, one at a time.
-    order_key: str = ""
+
+
+_EarlierItem = aliased(OutboxRow)
+_EarlierMessage = aliased(Message)
+# An earlier item of the same document to the same hub is still pending (waiting for its retry,
+# or in flight in this or another process): the later one (a status, a recall) waits for it.
+_EARLIER_OF_SAME_DOCUMENT = (
+    select(_EarlierItem.id)
+    .join(_EarlierMessage, _EarlierMessage.id == _EarlierItem.message_id)
+    .where(
+        _EarlierMessage.document_ref == Message.document_ref,
+        _EarlierItem.next_hop == OutboxRow.next_hop,
+        _EarlierItem.state == OutboxState.PENDING,
+        _EarlierItem.id < OutboxRow.id,
+    )
+    .exists()
+)
 
 
 def claim_due(
     session: Session, now: datetime, lease_until: datetime, limit: int, *, skip_locked: bool
 ) -> list[Claimed]:
     """Claim up to ``limit`` due items: each gets ``next_attempt_at = lease_until`` (a lease: if
-    this process dies while sending, the item is due again when the lease ends).
+    this process dies while sending, the item is due again when the lease ends). An item
+    whose document has an earlier item to the same hub still pending is not due yet: the items
+    of one document leave in outbox order, one at a time.
 
     On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several hub processes claim at once without
     taking the same item; on SQLite the writer lock serialises claims.
     """
     query = (
         select(OutboxRow)
-        .where(OutboxRow.state == OutboxState.PENDING, OutboxRow.next_attempt_at <= now)
+        .join(Message, Message.id == OutboxRow.message_id)
+        .where(
+            OutboxRow.state == OutboxState.PENDING,
+            OutboxRow.next_attempt_at <= now,
+            ~_EARLIER_OF_SAME_DOCUMENT,
+        )
         .order_by(OutboxRow.id)
         .limit(limit)
     )
     if skip_locked:
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, of=OutboxRow)
     rows = list(session.scalars(query))
     if not rows:
         return []
@@ -281,7 +303,6 @@ def claim_due(
                 package_digest=message.package_digest,
                 package_size=message.package_size,
                 hops=list(route.hops) if route is not None else [],
-                order_key=message.document_ref or message.id,
             )
         )
     session.flush()

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ssl
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -85,38 +85,36 @@ class Forwarder:
         """One pass over the due items; returns how many were claimed.
 
         Up to ``concurrency`` forwards are in flight at once (the next hubs accept in
-        parallel); the items of one document (the document, then its statuses, in outbox
-        order) go one after the other, so a status never overtakes its document. Once a link
-        fails, its items not yet started wait for the link's retry. The outcomes are recorded
-        in one unit of work at the end of the pass (a crash before that re-sends them after
-        the lease; the next hub answers a re-send with the original acceptance)."""
+        parallel). The items of one document (the document, then its statuses, recall,
+        update) go one after the other: an item is claimed only once no earlier item of its
+        document to the same hub is pending (:func:`lienthong.federation.store.claim_due`),
+        so a status never overtakes its document, across passes and processes. Once a link
+        fails (a transport error, a 5xx; not a final refusal of one item, not an item's own
+        fault), its items not yet started wait for the link's retry. The outcomes are
+        recorded in one unit of work at the end of the pass (a crash before that re-sends
+        them after the lease; the next hub answers a re-send with the original acceptance);
+        an unexpected error in one forward is that item's failure, never the pass's."""
         items = self.service.claim(self.batch)
         if not items:
             return 0
         failed_links: set[str] = set()
         lock = threading.Lock()
-        previous: dict[tuple[str, str], Future[Outcome | None]] = {}
-        futures: list[tuple[Claimed, Future[Outcome | None]]] = []
 
-        def attempt(item: Claimed, before: Future[Outcome | None] | None) -> Outcome | None:
-            if before is not None:
-                earlier = before.result()
-                if earlier is None or not earlier.ok:
-                    return None  # its document's earlier item did not get through
+        def attempt(item: Claimed) -> Outcome | None:
             with lock:
                 if item.next_hop in failed_links:
                     return None
-            outcome = self.send(item)
-            if not outcome.ok:
+            try:
+                outcome = self.send(item)
+            except Exception as exc:  # a bug or a broken store: this item fails, not the pass
+                log.exception("federation.forward_error", item=item.id)
+                outcome = Outcome(False, reason=f"{type(exc).__name__}: {exc}", local=True)
+            if outcome.link_failed:
                 with lock:
                     failed_links.add(item.next_hop)
             return outcome
 
-        for item in items:
-            key = (item.next_hop, item.order_key)
-            future = self.pool.submit(attempt, item, previous.get(key))
-            previous[key] = future
-            futures.append((item, future))
+        futures = [(item, self.pool.submit(attempt, item)) for item in items]
         attempts = [(item, future.result()) for item, future in futures]
         recorded = self.service.record_all(attempts)
         for (item, outcome), (state, _) in zip(attempts, recorded, strict=True):
@@ -147,6 +145,11 @@ class Forwarder:
         )
         try:
             stream = self.blobs.open(item.package_digest)
+        except KeyError:
+            return Outcome(
+                False, reason=f"package blob {item.package_digest} not found", local=True
+            )
+        try:
             response = self.http.post(
                 url + FORWARD_PATH,
                 content=_chunks(stream),

@@ -67,7 +67,11 @@ def test_a_pulling_hub_copies_the_directory_and_follows_its_changes(
             ]
         )
         national.federation.save_hub(
-            code=HUB_A, name="Tỉnh A", role="province", url="http://a", certificate_pem="x"
+            code=HUB_A,
+            name="Tỉnh A",
+            role="province",
+            url="http://a",
+            certificate_pem=hub_pki.hub(HUB_A).cert_pem.decode(),
         )
         clock.advance(timedelta(minutes=5))
         etag, page = national.federation.directory(None)

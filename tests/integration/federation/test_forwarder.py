@@ -132,7 +132,10 @@ def test_forwards_run_in_parallel_and_a_recall_never_overtakes_its_document(
         send(a, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT], number=str(number)))
     assert len(outbox(a)) == 12
 
-    assert forwarder.run_once() == 12
+    # The recall waits while its document is pending (in flight here); the rest go at once.
+    assert forwarder.run_once() == 11
+    assert [row.state for row in outbox(a)][1] == "pending"
+    assert forwarder.run_once() == 1
 
     assert [row.state for row in outbox(a)] == ["done"] * 12
     assert seen.most > 1  # several forwards were in flight at once
@@ -164,3 +167,48 @@ def test_a_failed_link_holds_back_its_later_items_until_the_retry(
         retry_at.replace(tzinfo=None)
     }
     assert forwarder.run_once() == 0  # nothing is due before the retry
+
+
+def test_a_recall_waits_while_its_document_waits_for_a_retry(
+    link: dict[str, Any], clock: FixedClock
+) -> None:
+    a, n, forwarder, server = link["a"], link["n"], link["forwarder"], link["server"]
+    server.stop()  # the national hub is down: the document goes into backoff
+    first = send(a, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT], number="1"))
+    assert first.edxml_document_id is not None
+    assert forwarder.run_once() == 1
+    # The sender recalls it while the document waits: the recall is due at once, but must not
+    # reach the next hub before its document (it would be refused there as unknown, for good).
+    send(a, COMMUNE, status_bytes(COMMUNE, COMMUNE, first.edxml_document_id, "13", "Thu hồi"))
+    assert forwarder.run_once() == 0
+    document, recall = outbox(a)
+    assert (document.attempts, recall.attempts) == (1, 0)
+
+    clock.advance(timedelta(seconds=5))  # the document's retry is due, the link still down
+    assert forwarder.run_once() == 1
+    document, recall = outbox(a)
+    assert (document.attempts, recall.attempts) == (2, 0)
+    with n.db.read() as session:
+        assert session.scalars(select(Message)).first() is None
+
+
+def test_an_item_whose_blob_is_missing_fails_alone_and_the_pass_is_recorded(
+    link: dict[str, Any], clock: FixedClock
+) -> None:
+    a, forwarder = link["a"], link["forwarder"]
+    for number in range(1, 6):
+        send(a, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT], number=str(number)))
+    rows = outbox(a)
+    with a.db.read() as session:
+        broken = session.get(Message, rows[1].message_id)
+        assert broken is not None
+        a.blobs.delete(broken.package_digest)  # e.g. a storage fault
+
+    assert forwarder.run_once() == 5
+
+    rows = outbox(a)
+    assert [row.state for row in rows] == ["done", "pending", "done", "done", "done"]
+    assert rows[1].attempts == 1
+    assert rows[1].last_error is not None and "not found" in rows[1].last_error
+    retry_at = (clock.now() + timedelta(seconds=5)).replace(tzinfo=None)
+    assert rows[1].next_attempt_at.replace(tzinfo=None) == retry_at

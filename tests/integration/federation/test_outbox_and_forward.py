@@ -156,6 +156,44 @@ def test_resending_an_unknown_item_is_refused(hub_a: Container) -> None:
     assert refused.value.code is ErrorCode.OUTBOX_ITEM_NOT_FOUND
 
 
+def test_an_unreadable_hub_certificate_is_refused_and_never_stops_the_other_hubs(
+    hub_a: Container, hub_pki: DemoPKI
+) -> None:
+    federation = hub_a.federation
+    assert federation is not None
+    with pytest.raises(LienthongError) as refused:
+        federation.save_hub(
+            code="HUB.X", name="X", role="province", url="https://x", certificate_pem="garbage"
+        )
+    assert refused.value.code is ErrorCode.HUB_CERTIFICATE_INVALID
+    assert [hub["code"] for hub in federation.hubs()] == []
+    # A pulled directory page with one unreadable certificate: that hub is left out.
+    good = {
+        "code": "HUB.M",
+        "name": "M",
+        "role": "ministry",
+        "url": "https://m.example",
+        "active": True,
+        "certificate_pem": hub_pki.hub("HUB.M").cert_pem.decode(),
+    }
+    bad = {**good, "code": "HUB.X", "url": "https://x.example", "certificate_pem": "garbage"}
+    page = {"agencies": [], "hubs": [good, bad], "cursor": NOW.isoformat()}
+    federation.apply_directory(page, etag=None)
+    assert [hub["code"] for hub in federation.hubs()] == ["HUB.M"]
+    # One stored before these checks existed is skipped, not fatal for every forward.
+    with hub_a.db.unit_of_work() as session:
+        fstore.save_hub(session, bad, NOW)
+    federation.save_hub(  # any change makes the process read the hubs again
+        code="HUB.A",
+        name="A",
+        role="province",
+        url="https://a.example",
+        certificate_pem=hub_pki.hub("HUB.A").cert_pem.decode(),
+    )
+    assert federation.hub_url("HUB.M") == "https://m.example"
+    assert federation.hub_url("HUB.X") is None
+
+
 # --- a forwarded package at the next hub (two hubs, two SQLite files) -----------------------
 
 
