@@ -79,6 +79,7 @@ class ErrorCode(StrEnum):
     HUB_CERTIFICATE_INVALID = "HUB_CERTIFICATE_INVALID"
     FORWARD_LOOP = "FORWARD_LOOP"
     FORWARD_NOT_ALLOWED = "FORWARD_NOT_ALLOWED"
+    FORWARD_SENDER_UNKNOWN = "FORWARD_SENDER_UNKNOWN"
     OUTBOX_ITEM_NOT_FOUND = "OUTBOX_ITEM_NOT_FOUND"
     # Accounts (web users, sessions)
     LOGIN_FAILED = "LOGIN_FAILED"
@@ -262,6 +263,11 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         403,
         "The forward request's hub signature is missing, malformed, stale or does not verify "
         "against the hub certificate the directory lists.",
+    ),
+    ErrorCode.FORWARD_SENDER_UNKNOWN: (
+        409,
+        "The package's sender is not in this hub's copy of the routing directory yet; nothing "
+        "was stored and the forwarding hub tries again after the next directory pull.",
     ),
     ErrorCode.FORWARD_LOOP: (
         409,

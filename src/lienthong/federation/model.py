@@ -128,8 +128,13 @@ def check_forward(
     from_hub: str,
     hops: list[Hop],
     sender_hub: str | None,
+    sender_known: bool = True,
 ) -> Problem | None:
     """Whether a package forwarded by ``from_hub`` may enter this hub.
+
+    ``sender_known``: the ``From`` is in this hub's copy of the directory. On a ministry or
+    provincial hub an unknown sender is an agency its next pull will bring (added at the
+    national hub moments ago): ``FORWARD_SENDER_UNKNOWN``, which the forwarder retries.
 
     ``sender_hub`` is the hub serving the package's ``From`` here (``None``: this hub). Refused:
     a loop (this hub is already in the hop list); a hop list that does not end with the hub
@@ -153,6 +158,11 @@ def check_forward(
         return Problem(
             ErrorCode.FORWARD_NOT_ALLOWED,
             "a ministry or provincial hub takes forwards only from the national hub",
+        )
+    if not sender_known:
+        return Problem(
+            ErrorCode.FORWARD_SENDER_UNKNOWN,
+            "the sender is not in this hub's copy of the directory yet",
         )
     if sender_hub is None:
         return Problem(
@@ -189,12 +199,17 @@ def is_permanent(status: int | None, code: str | None) -> bool:
 
     A refusal with a stable error code (4xx) is final: the receiving hub ran the normal intake
     (a duplicate, an unknown recipient, a loop...). Transport errors, 5xx and a 4xx without our
-    error format (a proxy) are retried. An unknown hub or a bad signature can come from a
-    directory that has not caught up yet: retried too.
+    error format (a proxy) are retried. An unknown hub, a bad signature or an unknown sender
+    can come from a directory that has not caught up yet: retried too.
     """
     if status is None or status >= 500 or code is None:
         return False
-    if code in (ErrorCode.HUB_UNKNOWN, ErrorCode.HUB_SIGNATURE_INVALID, ErrorCode.INTERNAL):
+    if code in (
+        ErrorCode.HUB_UNKNOWN,
+        ErrorCode.HUB_SIGNATURE_INVALID,
+        ErrorCode.FORWARD_SENDER_UNKNOWN,
+        ErrorCode.INTERNAL,
+    ):
         return False
     return 400 <= status < 500
 

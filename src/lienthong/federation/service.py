@@ -274,7 +274,11 @@ class FederationService:
                 agency = agency_store.get_agency(session, sender)
             sender_hub = agency.hub_code if agency is not None else None
             problem = model.check_forward(
-                self.route, from_hub=claims.hub, hops=hops, sender_hub=sender_hub
+                self.route,
+                from_hub=claims.hub,
+                hops=hops,
+                sender_hub=sender_hub,
+                sender_known=agency is not None,
             )
             if problem is not None:
                 raise FederationError(

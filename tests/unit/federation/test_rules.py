@@ -75,6 +75,25 @@ def test_a_provincial_hub_takes_forwards_from_the_national_hub_only() -> None:
     assert own is not None and own.code is ErrorCode.FORWARD_NOT_ALLOWED
 
 
+def test_a_sender_not_pulled_yet_is_refused_for_a_retry_not_for_good() -> None:
+    """An agency added at the national hub sends before the provincial hub's next pull."""
+    path = hops(NATIONAL)
+    new = check_forward(AT_A, from_hub=NATIONAL, hops=path, sender_hub=None, sender_known=False)
+    assert new is not None and new.code is ErrorCode.FORWARD_SENDER_UNKNOWN
+    assert not is_permanent(409, str(new.code))
+    own = check_forward(AT_A, from_hub=NATIONAL, hops=path, sender_hub=None)
+    assert own is not None and is_permanent(403, str(own.code))
+    # The national hub is the authority: a sender unknown there is refused for good.
+    forged = check_forward(
+        AT_NATIONAL,
+        from_hub=PROVINCE_A,
+        hops=hops(PROVINCE_A),
+        sender_hub=None,
+        sender_known=False,
+    )
+    assert forged is not None and forged.code is ErrorCode.FORWARD_NOT_ALLOWED
+
+
 def test_the_hop_list_must_end_with_the_forwarding_hub() -> None:
     problem = check_forward(
         AT_NATIONAL, from_hub=PROVINCE_A, hops=hops(PROVINCE_B), sender_hub=PROVINCE_A
