@@ -48,6 +48,8 @@ async def forward(
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PackageTooLargeError(detail={"limit_bytes": limit})
+    peer = client_certificate(request.scope)
+    await run_in_threadpool(service.check_forwarder, x_lienthong_hub_signature, peer)
     with StagingArea(container.settings.staging_dir) as staging:
         staged = await spool_body(request.stream(), staging, limit)
         result = await run_in_threadpool(
@@ -55,7 +57,7 @@ async def forward(
             x_lienthong_hub_signature,
             staged,
             staging,
-            client_certificate(request.scope),
+            peer,
         )
     return JSONResponse(result.as_dict(), status_code=200 if result.replay else 201)
 

@@ -304,6 +304,12 @@ class FederationService:
         )
         return result
 
+    def check_forwarder(self, token: str | None, peer: x509.Certificate | None) -> None:
+        """Who forwards, checked before the body is read: a listed hub over mutual TLS, with a
+        valid signature (a stranger cannot make the hub spool hundreds of megabytes). The same
+        checks run again, with the body's digest, in :meth:`accept_forward`."""
+        self._verified_claims(token, self.clock.now(), peer)
+
     def _verified_claims(
         self, token: str | None, now: datetime, peer: x509.Certificate | None
     ) -> ForwardClaims:

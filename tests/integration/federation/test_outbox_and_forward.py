@@ -4,6 +4,8 @@ Real SQLite files and PostgreSQL, real hub keys; the HTTP hop is covered end to 
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +25,7 @@ from lienthong.federation.service import Outcome
 from lienthong.federation.signing import sign_forward
 from lienthong.trust.pki import DemoPKI
 from lienthong.trust.receipts import ReceiptSigner
+from lienthong.web.app import create_app
 from lienthong.web.container import Container
 from tests.conftest import sqlite_copy
 from tests.integration.federation.conftest import hub_files
@@ -192,6 +195,41 @@ def test_an_unreadable_hub_certificate_is_refused_and_never_stops_the_other_hubs
     )
     assert federation.hub_url("HUB.M") == "https://m.example"
     assert federation.hub_url("HUB.X") is None
+
+
+def test_a_forward_from_a_stranger_is_refused_before_its_body_is_read(hub_a: Container) -> None:
+    """No client certificate: refused before a byte of the (here 640 KB) body is spooled."""
+    app = create_app(container=hub_a)
+    reads = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal reads
+        reads += 1
+        return {"type": "http.request", "body": b"x" * 65536, "more_body": reads < 10}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/federation/v1/forward",
+        "raw_path": b"/federation/v1/forward",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/xml"), (b"x-lienthong-hub-signature", b"a")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8080),
+    }
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert (start["status"], json.loads(body)["error"]["code"]) == (403, "HUB_TLS_REQUIRED")
+    assert reads == 0
 
 
 # --- a forwarded package at the next hub (two hubs, two SQLite files) -----------------------
