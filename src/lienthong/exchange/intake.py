@@ -49,7 +49,7 @@ from lienthong.edxml.model import (
     parse_edxml_date,
     promulgation_year,
 )
-from lienthong.errors import ErrorCode
+from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange import model, store
 from lienthong.exchange.errors import ExchangeError
 from lienthong.exchange.model import (
@@ -228,9 +228,17 @@ class Intake:
         with staged.open() as fh:
             package = parse_package(fh, sink=sink, limits=self.limits)
         if forwarded is not None:
-            forwarded.admit(package.sender)
             agency = package.sender
             idempotency_key = forwarded.idempotency_key
+            try:
+                forwarded.admit(package.sender)
+            except LienthongError:
+                # A re-send after a crash, accepted the first time, while the directory has
+                # moved the sender since: the original acceptance, not a refusal for good.
+                original = self._earlier_answer(agency, idempotency_key, digest)
+                if original is not None:
+                    return original
+                raise
         if package.sender != agency:
             raise ExchangeError(
                 f"From/OrganId is {package.sender!r} but the caller is {agency!r}.",
@@ -246,7 +254,15 @@ class Intake:
         report = None
         if self.verifier is not None:
             attachments = {cid: f.path for cid, f in sink.files.items()}
-            report = self.verifier(agency, package, staged.path, attachments)
+            try:
+                report = self.verifier(agency, package, staged.path, attachments)
+            except LienthongError:
+                original = (  # as above: the trust data may have changed since
+                    self._earlier_answer(agency, idempotency_key, digest) if forwarded else None
+                )
+                if original is not None:
+                    return original
+                raise
         now = self.clock.now()
 
         hubs: dict[str, str | None] = {}  # recipient -> serving hub, shared by the passes
@@ -282,6 +298,16 @@ class Intake:
                 self.on_commit(result)
             return result
         raise AssertionError("unreachable")
+
+    def _earlier_answer(
+        self, agency: str, idempotency_key: str | None, digest: str
+    ) -> SendResult | None:
+        """The original answer when ``idempotency_key`` was accepted from ``agency`` before."""
+        if not idempotency_key:
+            return None
+        with self.db.read() as session:
+            earlier = store.message_by_idempotency_key(session, agency, idempotency_key)
+            return _replay(earlier, digest) if earlier is not None else None
 
     def _write(self, item: _Incoming, idempotency_key: str | None, *, recheck: bool) -> SendResult:
         # SQLite writers queue in Database.unit_of_work (lienthong.db._WriteGate).

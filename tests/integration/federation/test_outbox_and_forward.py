@@ -328,6 +328,25 @@ def test_a_forwarded_package_enters_the_next_hub_on_behalf_of_its_sender(
     assert counts(n).documents == 1 and len(outbox_rows(n)) == 1
 
 
+def test_a_resend_after_the_directory_moved_its_sender_gets_the_original_answer(
+    pair: dict[str, Any],
+) -> None:
+    """Accepted, the answer lost in a crash; the sender moves to another hub before the
+    re-send: the re-send is answered with the original acceptance, not refused for good."""
+    a, n, pki = pair["a"], pair["n"], pair["pki"]
+    sent = send(a, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT]))
+    accepted = forward(n, a, sent.message_id, signer_hub=HUB_A, pki=pki)
+    n.agencies.update(COMMUNE, hub_code=HUB_M)  # hub A no longer speaks for the commune
+    again = forward(n, a, sent.message_id, signer_hub=HUB_A, pki=pki)
+    assert again.replay and again.message_id == accepted.message_id
+    assert counts(n).documents == 1 and len(outbox_rows(n)) == 1
+    # A new package from that sender through hub A is refused as before.
+    other = send(a, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT], number="2"))
+    with pytest.raises(LienthongError) as refused:
+        forward(n, a, other.message_id, signer_hub=HUB_A, pki=pki)
+    assert refused.value.code is ErrorCode.FORWARD_NOT_ALLOWED
+
+
 def test_a_status_is_routed_back_towards_the_documents_sender(pair: dict[str, Any]) -> None:
     a, n, pki = pair["a"], pair["n"], pair["pki"]
     sent = send(a, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT]))
