@@ -23,7 +23,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lienthong.agencies.model import CODE_MAX_LENGTH
 from lienthong.agencies.store import AgencyRow
@@ -238,23 +238,6 @@ class Claimed:
     hops: list[dict[str, str]]
 
 
-_EarlierItem = aliased(OutboxRow)
-_EarlierMessage = aliased(Message)
-# An earlier item of the same document to the same hub is still pending (waiting for its retry,
-# or in flight in this or another process): the later one (a status, a recall) waits for it.
-_EARLIER_OF_SAME_DOCUMENT = (
-    select(_EarlierItem.id)
-    .join(_EarlierMessage, _EarlierMessage.id == _EarlierItem.message_id)
-    .where(
-        _EarlierMessage.document_ref == Message.document_ref,
-        _EarlierItem.next_hop == OutboxRow.next_hop,
-        _EarlierItem.state == OutboxState.PENDING,
-        _EarlierItem.id < OutboxRow.id,
-    )
-    .exists()
-)
-
-
 def claim_due(
     session: Session, now: datetime, lease_until: datetime, limit: int, *, skip_locked: bool
 ) -> list[Claimed]:
@@ -268,22 +251,25 @@ def claim_due(
     """
     query = (
         select(OutboxRow)
-        .join(Message, Message.id == OutboxRow.message_id)
-        .where(
-            OutboxRow.state == OutboxState.PENDING,
-            OutboxRow.next_attempt_at <= now,
-            ~_EARLIER_OF_SAME_DOCUMENT,
-        )
+        .where(OutboxRow.state == OutboxState.PENDING, OutboxRow.next_attempt_at <= now)
         .order_by(OutboxRow.id)
         .limit(limit)
     )
     if skip_locked:
-        query = query.with_for_update(skip_locked=True, of=OutboxRow)
-    rows = list(session.scalars(query))
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(session.scalars(query))
+    if not candidates:
+        return []
+    ids = [row.message_id for row in candidates]
+    messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(ids)))}
+    first = _first_pending_per_document(session, {m.document_ref for m in messages.values()})
+    rows = [
+        row
+        for row in candidates
+        if first.get((messages[row.message_id].document_ref, row.next_hop), row.id) == row.id
+    ]
     if not rows:
         return []
-    ids = [row.message_id for row in rows]
-    messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(ids)))}
     routes = {
         r.message_id: r
         for r in session.scalars(select(MessageRouteRow).where(MessageRouteRow.message_id.in_(ids)))
@@ -307,6 +293,36 @@ def claim_due(
         )
     session.flush()
     return claimed
+
+
+def _first_pending_per_document(
+    session: Session, documents: set[str | None]
+) -> dict[tuple[str | None, str], int]:
+    """For each of ``documents`` and next hub: the id of its earliest pending outbox item.
+
+    Two look-ups by index (messages by ``document_ref``, outbox items by ``message_id``) and
+    the state filtered here: a correlated ``NOT EXISTS`` on the state made SQLite scan every
+    pending item for every candidate (9.7 s per claim with a backlog of 4,000).
+    """
+    refs = sorted(ref for ref in documents if ref is not None)
+    if not refs:
+        return {}
+    document_of = dict(
+        session.execute(
+            select(Message.id, Message.document_ref).where(Message.document_ref.in_(refs))
+        ).all()
+    )
+    first: dict[tuple[str | None, str], int] = {}
+    items = session.execute(
+        select(OutboxRow.id, OutboxRow.message_id, OutboxRow.next_hop, OutboxRow.state).where(
+            OutboxRow.message_id.in_(list(document_of))
+        )
+    )
+    for item_id, message_id, next_hop, state in items:
+        key = (document_of[message_id], next_hop)
+        if state == OutboxState.PENDING and item_id < first.get(key, item_id + 1):
+            first[key] = item_id
+    return first
 
 
 def postpone_link(session: Session, hop: str, *, after_id: int, until: datetime) -> None:
