@@ -263,11 +263,19 @@ def claim_due(
     ids = [row.message_id for row in candidates]
     messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(ids)))}
     first = _first_pending_per_document(session, {m.document_ref for m in messages.values()})
-    rows = [
-        row
-        for row in candidates
-        if first.get((messages[row.message_id].document_ref, row.next_hop), row.id) == row.id
-    ]
+    rows: list[OutboxRow] = []
+    taken: set[int] = set()
+    for row in candidates:
+        blocker = first.get((messages[row.message_id].document_ref, row.next_hop))
+        if blocker is None or blocker[0] == row.id:
+            rows.append(row)
+            taken.add(row.id)
+        elif blocker[0] not in taken:
+            # Its document's earlier item waits for a retry (or is leased by another
+            # process): this one cannot go before it, so it stops being due until then and
+            # never crowds due items of other documents out of the claims meanwhile.
+            row.next_attempt_at = blocker[1]
+        # else: the earlier item is claimed now; this one is due again after this pass.
     if not rows:
         return []
     routes = {
@@ -297,8 +305,8 @@ def claim_due(
 
 def _first_pending_per_document(
     session: Session, documents: set[str | None]
-) -> dict[tuple[str | None, str], int]:
-    """For each of ``documents`` and next hub: the id of its earliest pending outbox item.
+) -> dict[tuple[str | None, str], tuple[int, datetime]]:
+    """For each of ``documents`` and next hub: its earliest pending outbox item (id, when due).
 
     Two look-ups by index (messages by ``document_ref``, outbox items by ``message_id``) and
     the state filtered here: a correlated ``NOT EXISTS`` on the state made SQLite scan every
@@ -312,16 +320,20 @@ def _first_pending_per_document(
             select(Message.id, Message.document_ref).where(Message.document_ref.in_(refs))
         ).all()
     )
-    first: dict[tuple[str | None, str], int] = {}
+    first: dict[tuple[str | None, str], tuple[int, datetime]] = {}
     items = session.execute(
-        select(OutboxRow.id, OutboxRow.message_id, OutboxRow.next_hop, OutboxRow.state).where(
-            OutboxRow.message_id.in_(list(document_of))
-        )
+        select(
+            OutboxRow.id,
+            OutboxRow.message_id,
+            OutboxRow.next_hop,
+            OutboxRow.state,
+            OutboxRow.next_attempt_at,
+        ).where(OutboxRow.message_id.in_(list(document_of)))
     )
-    for item_id, message_id, next_hop, state in items:
+    for item_id, message_id, next_hop, state, due in items:
         key = (document_of[message_id], next_hop)
-        if state == OutboxState.PENDING and item_id < first.get(key, item_id + 1):
-            first[key] = item_id
+        if state == OutboxState.PENDING and (key not in first or item_id < first[key][0]):
+            first[key] = (item_id, due)
     return first
 
 

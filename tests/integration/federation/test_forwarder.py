@@ -212,3 +212,24 @@ def test_an_item_whose_blob_is_missing_fails_alone_and_the_pass_is_recorded(
     assert rows[1].last_error is not None and "not found" in rows[1].last_error
     retry_at = (clock.now() + timedelta(seconds=5)).replace(tzinfo=None)
     assert rows[1].next_attempt_at.replace(tzinfo=None) == retry_at
+
+
+def test_items_waiting_for_their_document_never_crowd_out_other_documents(
+    link: dict[str, Any], clock: FixedClock
+) -> None:
+    a, forwarder, server = link["a"], link["forwarder"], link["server"]
+    forwarder.batch = 1  # a claim sees one due item: the waiting recall must not block it
+    server.stop()
+    first = send(a, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT], number="1"))
+    assert first.edxml_document_id is not None
+    assert forwarder.run_once() == 1  # the document fails and waits for its retry
+    send(a, COMMUNE, status_bytes(COMMUNE, COMMUNE, first.edxml_document_id, "13", "Thu hồi"))
+    send(a, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT], number="2"))
+
+    assert forwarder.run_once() == 0  # the recall, first in line, is put back to wait
+    assert forwarder.run_once() == 1  # so the other document goes (and fails: link down)
+
+    document, recall, other = outbox(a)
+    assert (document.attempts, recall.attempts, other.attempts) == (1, 0, 1)
+    # The recall is due with its document's retry, not before.
+    assert recall.next_attempt_at == document.next_attempt_at
