@@ -49,7 +49,7 @@ async def forward(
     if declared and declared.isdigit() and int(declared) > limit:
         raise PackageTooLargeError(detail={"limit_bytes": limit})
     peer = client_certificate(request.scope)
-    await run_in_threadpool(service.check_forwarder, x_lienthong_hub_signature, peer)
+    claims = await run_in_threadpool(service.check_forwarder, x_lienthong_hub_signature, peer)
     with StagingArea(container.settings.staging_dir) as staging:
         staged = await spool_body(request.stream(), staging, limit)
         result = await run_in_threadpool(
@@ -58,6 +58,7 @@ async def forward(
             staged,
             staging,
             peer,
+            claims=claims,
         )
     return JSONResponse(result.as_dict(), status_code=200 if result.replay else 201)
 

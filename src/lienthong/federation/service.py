@@ -251,14 +251,17 @@ class FederationService:
         staged: StagedFile,
         staging: StagingArea,
         peer: x509.Certificate | None = None,
+        *,
+        claims: ForwardClaims | None = None,
     ) -> SendResult:
         """Accept a package another hub forwarded: check the TLS client certificate ``peer``
-        and the signature against the directory's hub certificates, the hop list (no loop)
-        and that the hub may speak for the sender; then the normal intake, on behalf of the
-        package's ``From``, for the named recipients."""
+        and the signature against the directory's hub certificates (unless ``claims`` were
+        verified already by :meth:`check_forwarder`), the hop list (no loop) and that the hub
+        may speak for the sender; then the normal intake, on behalf of the package's
+        ``From``, for the named recipients."""
         digest = staged.close()
-        now = self.clock.now()
-        claims = self._verified_claims(token, now, peer)
+        if claims is None:
+            claims = self._verified_claims(token, self.clock.now(), peer)
         if claims.sha256 != digest:
             raise FederationError(
                 "The body is not the package the hub signed.",
@@ -304,11 +307,11 @@ class FederationService:
         )
         return result
 
-    def check_forwarder(self, token: str | None, peer: x509.Certificate | None) -> None:
+    def check_forwarder(self, token: str | None, peer: x509.Certificate | None) -> ForwardClaims:
         """Who forwards, checked before the body is read: a listed hub over mutual TLS, with a
-        valid signature (a stranger cannot make the hub spool hundreds of megabytes). The same
-        checks run again, with the body's digest, in :meth:`accept_forward`."""
-        self._verified_claims(token, self.clock.now(), peer)
+        valid signature (a stranger cannot make the hub spool hundreds of megabytes). The
+        claims returned go to :meth:`accept_forward`, which checks the body against them."""
+        return self._verified_claims(token, self.clock.now(), peer)
 
     def _verified_claims(
         self, token: str | None, now: datetime, peer: x509.Certificate | None

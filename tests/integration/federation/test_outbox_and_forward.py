@@ -200,6 +200,7 @@ def test_an_unreadable_hub_certificate_is_refused_and_never_stops_the_other_hubs
 def test_a_forward_from_a_stranger_is_refused_before_its_body_is_read(hub_a: Container) -> None:
     """No client certificate: refused before a byte of the (here 640 KB) body is spooled."""
     app = create_app(container=hub_a)
+    before = counts(hub_a)
     reads = 0
     sent: list[dict[str, Any]] = []
 
@@ -230,6 +231,7 @@ def test_a_forward_from_a_stranger_is_refused_before_its_body_is_read(hub_a: Con
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert (start["status"], json.loads(body)["error"]["code"]) == (403, "HUB_TLS_REQUIRED")
     assert reads == 0
+    assert counts(hub_a) == before and outbox_rows(hub_a) == [] and n_routes(hub_a) == 0
 
 
 # --- a forwarded package at the next hub (two hubs, two SQLite files) -----------------------
