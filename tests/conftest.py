@@ -138,33 +138,9 @@ def samples_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoPKI]:
-    """A small demo PKI for the whole run (RSA keys are slow), with its OCSP responder and CRL
-    served on a loopback port whose URLs the certificates carry (clock fixed at tests' NOW)."""
-    from lienthong.clock import FixedClock
-    from lienthong.trust.responder import Responder
-    from tests.hub_process import free_port
-    from tests.support import CAO_BANG, FINANCE, GOV_OFFICE, NGHE_AN, NOW
+def demo_pki() -> DemoPKI:
+    """The test run's PKI (:func:`tests.support.shared_pki`): the one hubs under test trust by
+    default, with its OCSP responder and CRL on a loopback port (clock fixed at tests' NOW)."""
+    from tests.support import shared_pki
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    pki = DemoPKI.create(
-        tmp_path_factory.mktemp("pki"),
-        agencies=[
-            (GOV_OFFICE, "Văn phòng Chính phủ"),
-            (NGHE_AN, "UBND tỉnh Nghệ An"),
-            (CAO_BANG, "UBND tỉnh Cao Bằng"),
-            (FINANCE, "Bộ Tài chính"),
-        ],
-        signers=[
-            (GOV_OFFICE, "Trần Văn Sơn", "Bộ trưởng, Chủ nhiệm"),
-            (NGHE_AN, "Nguyễn Đức Trung", "Chủ tịch"),
-        ],
-        hubs=["hub.national"],
-        ocsp_url=f"{base}/ocsp",
-        crl_url=f"{base}/crl",
-        now=NOW,
-    )
-    responder = Responder(pki, port=port, clock=FixedClock(NOW)).start()
-    yield pki
-    responder.stop()
+    return shared_pki()

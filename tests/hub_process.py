@@ -15,6 +15,12 @@ from typing import Any
 import httpx
 
 
+def _default_roots() -> Path:
+    from tests.support import shared_pki
+
+    return shared_pki().root_path
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -49,8 +55,8 @@ class HubProcess:
             "LIENTHONG_DATA_DIR": str(data_dir),
             "LIENTHONG_SECRET_KEY": secret_key,
             "LIENTHONG_LOG_LEVEL": "WARNING",
-            # Unsigned test packages pass unless a test asks for the trust policy itself.
-            "LIENTHONG_TRUST_POLICY": "off",
+            # The shipped trust policy ('enforce'); the test PKI's root is trusted.
+            "LIENTHONG_TRUSTED_ROOTS": str(_default_roots()),
             **(env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None

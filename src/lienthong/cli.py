@@ -75,7 +75,11 @@ def tls_options(settings: Settings) -> dict[str, Any]:
 
 
 def serve_app(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Run the hub under uvicorn (``workers`` processes share the database and blobs)."""
+    """Run the hub under uvicorn (``workers`` processes share the database and blobs), every
+    worker with exactly ``settings`` (handed down through the environment)."""
+    from lienthong.config import hand_to_workers
+
+    hand_to_workers(settings)
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lienthong-prom-")
     uvicorn.run(
@@ -184,10 +188,7 @@ def demo_run(
     host: str = "127.0.0.1",
 ) -> None:
     """Start the hub on SQLite with demo data (what ``make run`` does)."""
-    settings = Settings()
-    if "LIENTHONG_TRUST_POLICY" not in os.environ:
-        # The demo's clients may send unsigned packages: report, do not refuse.
-        settings = settings.model_copy(update={"trust_policy": "warn"})
+    settings = Settings()  # the shipped defaults ('enforce'), as every user gets them
     credentials = seed(settings)
     from lienthong.trust.cli import start_demo_responder
 

@@ -5,6 +5,7 @@ Every setting is documented in ``docs/configuration.md``; keep the two in step.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -103,8 +104,17 @@ class Settings(BaseSettings):
     trust_policy: str = Field(
         default="enforce",
         description=(
-            "Package signatures (Decision 28/2018): 'enforce' refuses unsigned or invalid "
-            "packages, 'warn' only records the validation report, 'off' skips verification"
+            "Package signatures (Decision 28/2018): 'enforce' refuses documents (new, revoke, "
+            "update, replace) that are unsigned or invalid and status packages whose signature "
+            "is invalid, 'warn' only records the validation report, 'off' skips verification"
+        ),
+    )
+    trust_require_signed_status: bool = Field(
+        default=False,
+        description=(
+            "Under 'enforce', also refuse unsigned status packages (SIGNATURE_MISSING). Off by "
+            "default: Decision 28/2018 requires the signature on documents, and the official "
+            "SDK's status packages and the document software in use send statuses unsigned"
         ),
     )
     pki_dir: Path | None = Field(
@@ -248,6 +258,23 @@ class Settings(BaseSettings):
         return self.data_dir / "staging"
 
 
+# The settings a serving parent process hands to its uvicorn workers (JSON of every field).
+HANDOFF_ENV = "LIENTHONG_SETTINGS_JSON"
+
+
+def hand_to_workers(settings: Settings) -> None:
+    """Make ``settings`` what :func:`load_settings` returns in this process and its children
+    (uvicorn imports the app factory in each worker; the environment is what they inherit)."""
+    os.environ[HANDOFF_ENV] = settings.model_dump_json()
+
+
+def load_settings() -> Settings:
+    """The settings handed down by a serving parent (``lienthong serve``, ``demo run``), else
+    those of the environment."""
+    raw = os.environ.get(HANDOFF_ENV)
+    return Settings.model_validate_json(raw) if raw else Settings()
+
+
 def render_markdown() -> str:
     """Every setting as Markdown, for ``docs/configuration.md``."""
     lines = [
@@ -265,6 +292,34 @@ def render_markdown() -> str:
         shown = "(none)" if default is None else f"`{default}`"
         lines.append(f"| `LIENTHONG_{name.upper()}` | {shown} | {info.description or ''} |")
     lines += [
+        "",
+        "## Trust policy by message kind",
+        "",
+        "Decision 28/2018/QĐ-TTg (Art. 8-10) requires every document exchanged on the axis to",
+        "carry the sending agency's digital signature, and Decree 30/2020/NĐ-CP makes",
+        "the receiver check its authenticity and integrity (Circular 41/2017/TT-BTTTT Art. 7: how",
+        "the signature is checked). Under `enforce` (the default):",
+        "",
+        "| package | unsigned | signed, signature valid | signed, signature fails |",
+        "|---|---|---|---|",
+        "| document: new, revoke, update, replace | refused `SIGNATURE_MISSING` | accepted |"
+        " refused with the failed check's code |",
+        "| status (01-06, 13, 15, 16) | accepted, reported as a warning"
+        " (`LIENTHONG_TRUST_REQUIRE_SIGNED_STATUS=true`: refused) | accepted |"
+        " refused with the failed check's code |",
+        "",
+        "Statuses are transport and handling notices, not documents: the official SDK's status",
+        "samples carry no signature, and the document software in use sends them that way, so",
+        "refusing them would cut those agencies off. The hub's own components (the clerk",
+        "application, issuance) sign every package they build with the sending agency's",
+        "organisation credential when the hub holds one. Under `warn` nothing is refused and",
+        "the report records what `enforce` would have refused (`would_refuse`).",
+        "",
+        "## Serving",
+        "",
+        "`lienthong serve` and `lienthong demo run` hand their settings to every uvicorn worker",
+        "(`LIENTHONG_SETTINGS_JSON`, set by the serving process): a worker runs exactly the",
+        "settings its parent resolved, options included.",
         "",
         "Other variables: `PORT` (the port of `make run` and `lienthong serve`, default 8080);",
         "`PROMETHEUS_MULTIPROC_DIR` (set automatically when serving with several workers).",

@@ -21,8 +21,11 @@ class PreparedHub:
     secrets: dict[str, str]
 
     def process(self, **kw: object) -> HubProcess:
-        # The hub process reads its trust policy from the environment (tests: off by default).
-        env = {"LIENTHONG_TRUST_POLICY": self.settings.trust_policy}
+        # The hub process reads its settings from the environment: the ones the test chose.
+        env = {
+            "LIENTHONG_TRUST_POLICY": self.settings.trust_policy,
+            "LIENTHONG_TRUSTED_ROOTS": str(self.settings.resolved_trusted_roots),
+        }
         extra = kw.pop("env", None)
         if isinstance(extra, dict):
             env.update(extra)
@@ -36,7 +39,7 @@ class PreparedHub:
 
 
 def prepare_hub(
-    data_dir: Path, url: str, codes: list[str], *, trust_policy: str = "off"
+    data_dir: Path, url: str, codes: list[str], *, trust_policy: str = "enforce"
 ) -> PreparedHub:
     """Migrate the database and register ``codes`` with fresh credentials."""
     settings = settings_for(url, data_dir, trust_policy=trust_policy)

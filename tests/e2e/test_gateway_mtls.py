@@ -38,7 +38,7 @@ from lienthong.trust.pki import Credential, DemoPKI
 from lienthong.trust.receipts import verify_receipt
 from tests.e2e.conftest import PreparedHub, prepare_hub
 from tests.hub_process import HubProcess, free_port
-from tests.support import CAO_BANG, NGHE_AN, document_bytes
+from tests.support import CAO_BANG, NGHE_AN, unsigned_document_bytes
 
 UNREGISTERED = "000.00.00.H99"
 
@@ -212,7 +212,7 @@ def test_a_document_travels_gateway_to_hub_to_gateway_over_mutual_tls(
     sender = gateway(hub, files, NGHE_AN, tmp_path / "nghe-an")
     receiver = gateway(hub, files, CAO_BANG, tmp_path / "cao-bang")
     try:
-        raw = document_bytes(NGHE_AN, [CAO_BANG], number="501")
+        raw = unsigned_document_bytes(NGHE_AN, [CAO_BANG], number="501")
         with serving(sender) as local:
             sent = local.post("/send", content=raw, headers={"Idempotency-Key": "cv-501"})
             assert sent.status_code == 201, sent.text
@@ -247,7 +247,7 @@ def test_the_hub_answers_an_exact_retry_with_the_original_receipt(
     http = mtls_client(hub.url, cert=files[NGHE_AN], key=files[f"{NGHE_AN}.key"], ca=files["ca"])
     client = SigningClient(hub.url, credential, pki.trust_roots(), system_id=NGHE_AN, http=http)
     with client:
-        signed = client.sign(document_bytes(NGHE_AN, [CAO_BANG], number="502"))
+        signed = client.sign(unsigned_document_bytes(NGHE_AN, [CAO_BANG], number="502"))
         first = client.send_signed(signed, idempotency_key="retry-502")
         second = client.send_signed(signed, idempotency_key="retry-502")
     assert first.receipt is not None and second.receipt is not None
@@ -260,7 +260,7 @@ def test_a_package_the_receiver_does_not_trust_is_stored_and_acknowledged_fail(
     hub: TLSHubProcess, files: dict[str, Path], pki: DemoPKI, tmp_path: Path
 ) -> None:
     sender = gateway(hub, files, NGHE_AN, tmp_path / "nghe-an")
-    answer = sender.send(document_bytes(NGHE_AN, [CAO_BANG], number="503"))
+    answer = sender.send(unsigned_document_bytes(NGHE_AN, [CAO_BANG], number="503"))
     sender.close()
     # Cao Bằng's gateway trusts another root for signatures (TLS still uses the real one).
     other_root = DemoPKI.issue_root("Another root", datetime.now(UTC) - timedelta(days=1))
@@ -300,7 +300,7 @@ def test_refuses_a_client_without_certificate_or_secret(
         HubClient(hub.url, NGHE_AN, None, http=httpx.Client(base_url=hub.url, verify=context)) as c,
         pytest.raises(HubError) as caught,
     ):
-        c.send(document_bytes(NGHE_AN, [CAO_BANG], number="504"))
+        c.send(unsigned_document_bytes(NGHE_AN, [CAO_BANG], number="504"))
     assert caught.value.status == 401 and caught.value.code == "AUTH_FAILED"
     assert message_count(prepared) == before
 
@@ -324,7 +324,7 @@ def test_refuses_a_certificate_of_an_unregistered_agency(
         HubClient(hub.url, UNREGISTERED, None, http=http) as client,
         pytest.raises(HubError) as caught,
     ):
-        client.send(document_bytes(UNREGISTERED, [CAO_BANG], number="505"))
+        client.send(unsigned_document_bytes(UNREGISTERED, [CAO_BANG], number="505"))
     assert caught.value.code == "AUTH_FAILED"
     assert message_count(prepared) == before
 
@@ -350,7 +350,7 @@ def test_refuses_a_certificate_from_another_ca_at_the_handshake(
         HubClient(hub.url, NGHE_AN, None, http=http) as client,
         pytest.raises(httpx.TransportError),
     ):
-        client.send(document_bytes(NGHE_AN, [CAO_BANG], number="506"))
+        client.send(unsigned_document_bytes(NGHE_AN, [CAO_BANG], number="506"))
     assert message_count(prepared) == before
 
 

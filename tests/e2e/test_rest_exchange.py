@@ -16,7 +16,14 @@ from lienthong.edxml.model import Receiver
 from lienthong.exchange import store
 from tests.e2e.conftest import PreparedHub, prepare_hub
 from tests.hub_process import HubProcess
-from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, document_bytes, status_bytes
+from tests.support import (
+    CAO_BANG,
+    GOV_OFFICE,
+    NGHE_AN,
+    document_bytes,
+    resigned_as,
+    status_bytes,
+)
 
 SAMPLE_FROM, SAMPLE_TO = "000.00.00.A80", "28.22.H17"
 
@@ -49,7 +56,8 @@ def message_count(prepared: PreparedHub) -> int:
 def test_a_sample_package_travels_and_its_statuses_come_back(
     hub: HubProcess, prepared: PreparedHub, samples_dir: Path
 ) -> None:
-    sample = (samples_dir / "edoc_new.edxml").read_bytes()
+    # The SDK sample's signature is a placeholder: its sender's software signs it.
+    sample = resigned_as(SAMPLE_FROM, (samples_dir / "edoc_new.edxml").read_bytes())
     sender, recipient = client(hub, prepared, SAMPLE_FROM), client(hub, prepared, SAMPLE_TO)
     answer = sender.send(sample, idempotency_key="sample-1")
     assert answer["recipients"] == [SAMPLE_TO]

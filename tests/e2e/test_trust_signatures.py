@@ -19,7 +19,7 @@ from lienthong.trust.pki import Credential, DemoPKI
 from lienthong.trust.responder import Responder
 from tests.e2e.conftest import PreparedHub, prepare_hub
 from tests.hub_process import HubProcess, free_port
-from tests.support import GOV_OFFICE, NGHE_AN, NOW, document_bytes, signed_document_bytes
+from tests.support import GOV_OFFICE, NGHE_AN, NOW, signed_document_bytes, unsigned_document_bytes
 
 
 @dataclass
@@ -102,7 +102,12 @@ def test_a_signed_package_travels_with_its_validation_report(
 
 
 def test_an_unsigned_package_is_refused(hub: HubProcess, prepared: PreparedHub) -> None:
-    refused(hub, prepared, document_bytes(GOV_OFFICE, [NGHE_AN], number="902"), "SIGNATURE_MISSING")
+    refused(
+        hub,
+        prepared,
+        unsigned_document_bytes(GOV_OFFICE, [NGHE_AN], number="902"),
+        "SIGNATURE_MISSING",
+    )
 
 
 def test_a_tampered_package_is_refused(

@@ -90,10 +90,7 @@ class Revisions:
         )
         built = build_document(package, contents)
         assert isinstance(built, bytes)
-        data = built
-        issuance = self.clerk.issuance
-        if issuance is not None and user.agency_code in issuance.organisations:
-            data = issuance.package_signer(data, user.agency_code)
+        data = self.clerk.sign_as_agency(user.agency_code, built)
         result = self.clerk._submit(user.agency_code, data)
         self.clerk._audit(
             user,

@@ -267,7 +267,17 @@ class ClerkService:
         )
         data = build_status(package)
         assert isinstance(data, bytes)
-        return self._submit(user.agency_code, data)
+        return self._submit(user.agency_code, self.sign_as_agency(user.agency_code, data))
+
+    def sign_as_agency(self, agency: str, data: bytes) -> bytes:
+        """The package XML-signed with the agency's organisation credential (the seal the
+        issuance service uses), as the agency's own software would sign it; unchanged when the
+        hub holds no credential of the agency (a status is then accepted unsigned unless
+        ``trust_require_signed_status``; a document is refused under ``enforce``)."""
+        issuance = self.issuance
+        if issuance is None or agency not in issuance.organisations:
+            return data
+        return issuance.package_signer(data, agency)
 
     def _submit(self, agency: str, data: bytes) -> SendResult:
         with StagingArea(self.staging_dir) as staging:

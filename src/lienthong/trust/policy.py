@@ -6,6 +6,11 @@ fails — before anything is stored.
 ``SignatureVerifier`` is the exchange's ``PackageVerifier``. Modes: ``off`` (not wired),
 ``warn`` (report only, never refuse), ``enforce`` (refuse with the error code of the first
 failed check).
+
+By message kind: Decision 28/2018 requires the signature on documents (new, revoke, update,
+replace: every ``DocumentPackage``). A status package is verified when it is signed and refused
+when that signature fails, but accepted unsigned (the official SDK's status packages and the
+document software in use carry none) unless ``require_signed_status`` says otherwise.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class TrustPolicy:
     revocation_grace: timedelta = timedelta(hours=24)
     revocation_refresh: timedelta = timedelta(minutes=10)
     refuse_unknown_revocation: bool = False
+    require_signed_status: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TrustPolicy:
@@ -58,6 +64,7 @@ class TrustPolicy:
             revocation_grace=timedelta(hours=settings.revocation_grace_hours),
             revocation_refresh=timedelta(seconds=settings.revocation_refresh_seconds),
             refuse_unknown_revocation=settings.refuse_unknown_revocation,
+            require_signed_status=settings.trust_require_signed_status,
         )
 
 
@@ -125,6 +132,18 @@ class SignatureVerifier:
         if self.policy.mode is TrustMode.OFF:
             return None
         report, code = self.validate(agency, path.read_bytes(), package)
+        if (
+            code is ErrorCode.SIGNATURE_MISSING
+            and isinstance(package, StatusPackage)
+            and not self.policy.require_signed_status
+        ):
+            report.set(
+                "signature",
+                CheckStatus.WARNING,
+                "Unsigned status package: accepted (Decision 28/2018 requires the signature "
+                "on documents; statuses are verified when signed).",
+            )
+            code = None
         result = report.as_dict()
         if code is None:
             return result

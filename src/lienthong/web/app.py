@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lienthong import __version__, metrics
-from lienthong.config import Settings
+from lienthong.config import Settings, load_settings
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.logs import configure_logging, get_logger
 from lienthong.web.container import Container, build_container
@@ -32,7 +32,7 @@ def error_response(exc: LienthongError) -> JSONResponse:
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
     """Build the app. Nothing connects until the first request or the lifespan start."""
-    settings = settings or (container.settings if container else Settings())
+    settings = settings or (container.settings if container else load_settings())
     configure_logging(settings.log_level, settings.log_json)
 
     @asynccontextmanager

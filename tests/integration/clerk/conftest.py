@@ -65,9 +65,9 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def make_office(db: Database, tmp_path: Path, pki: DemoPKI) -> Office:
+def make_office(db: Database, tmp_path: Path, pki: DemoPKI, **settings: object) -> Office:
     clock = FixedClock(NOW)
-    container = container_for(db, tmp_path, clock, pki_dir=pki.out_dir)
+    container = container_for(db, tmp_path, clock, pki_dir=pki.out_dir, **settings)
     register(container, GOV_OFFICE, "Văn phòng Chính phủ")
     register(container, NGHE_AN, "UBND tỉnh Nghệ An")
     accounts = AccountService(db, clock, scrypt=ScryptParams(n=2**10))

@@ -14,7 +14,7 @@ from lienthong.issuance.service import IssuanceService
 from lienthong.trust.pdf import PdfIdentity
 from lienthong.trust.pki import DemoPKI
 from lienthong.web.container import Container
-from tests.support import GOV_OFFICE, NGHE_AN, NOW, container_for, register
+from tests.support import GOV_OFFICE, NGHE_AN, NOW, container_for, register, trusted_roots_for
 from tests.support_pdf import make_pki, pdf_trust
 
 
@@ -46,7 +46,9 @@ class Desk:
 
 
 def make_desk(db: Database, tmp_path: Path, parties: Parties, clock: FixedClock) -> Desk:
-    container = container_for(db, tmp_path, clock)
+    # The hub trusts the root of the parties' PKI (beside the test PKI's).
+    roots = trusted_roots_for(tmp_path / "var", parties.pki.out_dir)
+    container = container_for(db, tmp_path, clock, trusted_roots=roots)
     register(container, GOV_OFFICE, "Văn phòng Chính phủ")
     register(container, NGHE_AN, "Ủy ban nhân dân tỉnh Nghệ An")
     service = IssuanceService(

@@ -23,10 +23,12 @@ from tests.support import (
     NOW,
     container_for,
     counts,
-    document_bytes,
     register,
     send,
+    sign_as,
     signed_document_bytes,
+    status_bytes,
+    unsigned_document_bytes,
 )
 
 
@@ -97,7 +99,9 @@ def test_accepts_the_organisation_certificate_too(hub: Container, demo_pki: Demo
 
 
 def test_refuses_an_unsigned_package(hub: Container) -> None:
-    report = refused(hub, document_bytes(GOV_OFFICE, [NGHE_AN]), ErrorCode.SIGNATURE_MISSING)
+    report = refused(
+        hub, unsigned_document_bytes(GOV_OFFICE, [NGHE_AN]), ErrorCode.SIGNATURE_MISSING
+    )
     assert check(report, "signature")["status"] == "failed"
 
 
@@ -197,7 +201,7 @@ def test_refuses_a_signer_of_another_agency(hub: Container, demo_pki: DemoPKI) -
 
 def test_accepts_a_legacy_sha1_signature_with_a_warning(hub: Container, demo_pki: DemoPKI) -> None:
     data = PackageSigner(demo_pki.signer(GOV_OFFICE), legacy_sha1=True).sign(
-        document_bytes(GOV_OFFICE, [NGHE_AN])
+        unsigned_document_bytes(GOV_OFFICE, [NGHE_AN])
     )
     report = stored_report(hub, send(hub, GOV_OFFICE, data).message_id)
     assert check(report, "signature")["status"] == "warning"
@@ -217,7 +221,7 @@ def test_refuses_legacy_sha1_when_not_allowed(
     register(container, GOV_OFFICE)
     register(container, NGHE_AN)
     data = PackageSigner(demo_pki.signer(GOV_OFFICE), legacy_sha1=True).sign(
-        document_bytes(GOV_OFFICE, [NGHE_AN])
+        unsigned_document_bytes(GOV_OFFICE, [NGHE_AN])
     )
     refused(container, data, ErrorCode.SIGNATURE_INVALID)
 
@@ -228,7 +232,7 @@ def test_warn_mode_stores_the_report_of_an_unsigned_package_without_refusing(
     container = container_for(db, tmp_path, trust_policy="warn", trusted_roots=demo_pki.root_path)
     register(container, GOV_OFFICE)
     register(container, NGHE_AN)
-    result = send(container, GOV_OFFICE, document_bytes(GOV_OFFICE, [NGHE_AN]))
+    result = send(container, GOV_OFFICE, unsigned_document_bytes(GOV_OFFICE, [NGHE_AN]))
     report = stored_report(container, result.message_id)
     assert report["would_refuse"] == "SIGNATURE_MISSING"
     assert report["overall"] == "failed"
@@ -248,3 +252,91 @@ def test_refuses_the_sample_packages_whose_signatures_are_bogus(
         send(container, "000.00.00.A80", data)
     assert caught.value.code is ErrorCode.SIGNATURE_INVALID
     assert counts(container) == before
+
+
+# -- by message kind (Decision 28/2018 requires the signature on documents) ------------------
+
+
+def _sent_document(container: Container) -> str:
+    sent = send(
+        container, GOV_OFFICE, sign_as(GOV_OFFICE, unsigned_document_bytes(GOV_OFFICE, [NGHE_AN]))
+    )
+    assert sent.edxml_document_id
+    return sent.edxml_document_id
+
+
+def test_an_unsigned_status_package_is_accepted_under_enforce_and_reported(hub: Container) -> None:
+    document_id = _sent_document(hub)
+    result = send(hub, NGHE_AN, status_bytes(NGHE_AN, GOV_OFFICE, document_id, "03"))
+    report = stored_report(hub, result.message_id)
+    assert check(report, "signature")["status"] == "warning"
+    assert "would_refuse" not in report
+
+
+def test_a_signed_status_package_is_verified_and_refused_when_its_signature_fails(
+    hub: Container,
+) -> None:
+    document_id = _sent_document(hub)
+    status = status_bytes(NGHE_AN, GOV_OFFICE, document_id, "03")
+    good = send(hub, NGHE_AN, sign_as(NGHE_AN, status))
+    assert check(stored_report(hub, good.message_id), "signature")["status"] == "ok"
+    # Signed by another agency than its sender.
+    refused_as(hub, NGHE_AN, sign_as(GOV_OFFICE, status), ErrorCode.SIGNER_NOT_SENDER)
+    # Altered after signing.
+    altered = sign_as(NGHE_AN, status).replace(
+        b"Tr\xe1\xba\xa1ng th\xc3\xa1i 03", b"Tr\xe1\xba\xa1ng th\xc3\xa1i 06"
+    )
+    assert altered != sign_as(NGHE_AN, status)
+    refused_as(hub, NGHE_AN, altered, ErrorCode.SIGNATURE_INVALID)
+
+
+def test_unsigned_status_packages_are_refused_when_the_setting_requires_signed_statuses(
+    db: Database, tmp_path: Any
+) -> None:
+    container = container_for(db, tmp_path, trust_require_signed_status=True)
+    register(container, GOV_OFFICE)
+    register(container, NGHE_AN)
+    document_id = _sent_document(container)
+    status = status_bytes(NGHE_AN, GOV_OFFICE, document_id, "03")
+    refused_as(container, NGHE_AN, status, ErrorCode.SIGNATURE_MISSING)
+    send(container, NGHE_AN, sign_as(NGHE_AN, status))
+
+
+@pytest.mark.parametrize("kind", ["revoke", "update", "replace"])
+def test_unsigned_revoke_update_and_replace_documents_are_refused(
+    hub: Container, kind: str
+) -> None:
+    sent = send(
+        hub, GOV_OFFICE, sign_as(GOV_OFFICE, unsigned_document_bytes(GOV_OFFICE, [NGHE_AN]))
+    )
+    data = unsigned_document_bytes(GOV_OFFICE, [NGHE_AN], **_kind_args(kind, sent))
+    refused_as(hub, GOV_OFFICE, data, ErrorCode.SIGNATURE_MISSING)
+    send(hub, GOV_OFFICE, sign_as(GOV_OFFICE, data))  # the same package signed passes
+
+
+def refused_as(container: Container, agency: str, data: bytes, code: ErrorCode) -> None:
+    before = counts(container)
+    with pytest.raises(LienthongError) as caught:
+        send(container, agency, data)
+    assert caught.value.code is code, caught.value.message
+    assert counts(container) == before
+
+
+def _kind_args(kind: str, sent: Any) -> dict[str, Any]:
+    from lienthong.edxml.model import ReplacementInfo
+
+    target = sent.edxml_document_id
+    if kind == "revoke":
+        return {"bussiness_doc_type": 1, "target_document_id": target, "document_id": target}
+    if kind == "update":
+        return {
+            "bussiness_doc_type": 2,
+            "target_document_id": target,
+            "document_id": target,
+            "subject": "V/v cập nhật",
+        }
+    return {
+        "bussiness_doc_type": 3,
+        "number": "202",
+        "replacements": [ReplacementInfo(document_id=target, organ_ids=(NGHE_AN,))],
+    }

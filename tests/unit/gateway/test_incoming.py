@@ -12,7 +12,7 @@ from lienthong.errors import ErrorCode, LienthongError
 from lienthong.trust.pki import DemoPKI
 from lienthong.trust.xmldsig import PackageSigner
 from lienthong.web.auth import certificate_agency_code
-from tests.support import CAO_BANG, NGHE_AN, document_bytes
+from tests.support import CAO_BANG, NGHE_AN, unsigned_document_bytes
 
 NOW = datetime.now(UTC)
 
@@ -32,7 +32,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPKI:
 
 @pytest.fixture(scope="module")
 def signed(pki: DemoPKI) -> bytes:
-    return PackageSigner(pki.organisation(NGHE_AN)).sign(document_bytes(NGHE_AN, [CAO_BANG]))
+    return PackageSigner(pki.organisation(NGHE_AN)).sign(
+        unsigned_document_bytes(NGHE_AN, [CAO_BANG])
+    )
 
 
 def test_accepts_a_package_signed_by_its_sender(pki: DemoPKI, signed: bytes) -> None:
@@ -42,7 +44,7 @@ def test_accepts_a_package_signed_by_its_sender(pki: DemoPKI, signed: bytes) -> 
 
 
 def test_refuses_an_unsigned_package(pki: DemoPKI) -> None:
-    check = check_incoming(document_bytes(NGHE_AN, [CAO_BANG]), pki.trust_roots(), now=NOW)
+    check = check_incoming(unsigned_document_bytes(NGHE_AN, [CAO_BANG]), pki.trust_roots(), now=NOW)
     assert not check.ok and check.code == ErrorCode.SIGNATURE_MISSING
 
 
@@ -54,7 +56,9 @@ def test_refuses_a_package_changed_after_signing(pki: DemoPKI, signed: bytes) ->
 
 
 def test_refuses_a_package_signed_by_another_agency(pki: DemoPKI) -> None:
-    package = PackageSigner(pki.organisation(CAO_BANG)).sign(document_bytes(NGHE_AN, [CAO_BANG]))
+    package = PackageSigner(pki.organisation(CAO_BANG)).sign(
+        unsigned_document_bytes(NGHE_AN, [CAO_BANG])
+    )
     check = check_incoming(package, pki.trust_roots(), now=NOW)
     assert not check.ok and check.code == ErrorCode.SIGNER_NOT_SENDER
 

@@ -16,7 +16,7 @@ from lienthong.trust.xmldsig import (
     SignatureCheckError,
     verify_package_signature,
 )
-from tests.support import GOV_OFFICE, NGHE_AN, document_bytes
+from tests.support import GOV_OFFICE, NGHE_AN, unsigned_document_bytes
 
 E = f"{{{NS}}}"
 DS = f"{{{DSIG_NS}}}"
@@ -24,7 +24,9 @@ DS = f"{{{DSIG_NS}}}"
 
 @pytest.fixture(scope="module")
 def signed(demo_pki: DemoPKI) -> bytes:
-    return PackageSigner(demo_pki.signer(GOV_OFFICE)).sign(document_bytes(GOV_OFFICE, [NGHE_AN]))
+    return PackageSigner(demo_pki.signer(GOV_OFFICE)).sign(
+        unsigned_document_bytes(GOV_OFFICE, [NGHE_AN])
+    )
 
 
 def tree(data: bytes) -> etree._Element:
@@ -61,7 +63,9 @@ def test_places_the_signature_in_the_header_like_the_published_samples(signed: b
 
 
 def test_refuses_an_unsigned_package() -> None:
-    assert problem(document_bytes(GOV_OFFICE, [NGHE_AN])).code is ErrorCode.SIGNATURE_MISSING
+    assert (
+        problem(unsigned_document_bytes(GOV_OFFICE, [NGHE_AN])).code is ErrorCode.SIGNATURE_MISSING
+    )
 
 
 def test_refuses_an_extra_unsigned_sender_added_next_to_the_signed_one(signed: bytes) -> None:
@@ -123,7 +127,7 @@ def test_refuses_a_signature_outside_the_xmldsig_namespace(samples_dir: object) 
 
 def test_verifies_legacy_rsa_sha1_only_when_allowed(demo_pki: DemoPKI) -> None:
     data = PackageSigner(demo_pki.signer(GOV_OFFICE), legacy_sha1=True).sign(
-        document_bytes(GOV_OFFICE, [NGHE_AN])
+        unsigned_document_bytes(GOV_OFFICE, [NGHE_AN])
     )
     assert verify_package_signature(data, allow_sha1=True).legacy_sha1
     with pytest.raises(SignatureCheckError) as caught:
@@ -134,7 +138,9 @@ def test_verifies_legacy_rsa_sha1_only_when_allowed(demo_pki: DemoPKI) -> None:
 def test_verifies_a_package_with_a_text_node_over_ten_million_characters(
     demo_pki: DemoPKI,
 ) -> None:
-    big = document_bytes(GOV_OFFICE, [NGHE_AN], attachments={"scan.pdf": os.urandom(8_000_000)})
+    big = unsigned_document_bytes(
+        GOV_OFFICE, [NGHE_AN], attachments={"scan.pdf": os.urandom(8_000_000)}
+    )
     data = PackageSigner(demo_pki.signer(GOV_OFFICE)).sign(big)
     assert len(data) > 10_000_000
     assert verify_package_signature(data, allow_sha1=False).signed_data
