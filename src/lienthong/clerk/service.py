@@ -131,8 +131,17 @@ class ClerkService:
             return store.senders_of(session, user.agency_code)
 
     def document(self, user: User, document_id: str) -> dict[str, Any]:
-        """The document as the user's agency sees it (DOCUMENT_NOT_FOUND for anyone else)."""
+        """The document as the user's agency sees it (DOCUMENT_NOT_FOUND for anyone else).
+
+        A recipient's clerk opening it for the first time records status 01 (arrived), which
+        reaches the sender and the monitoring centre (Decree 30/2020 Art. 21)."""
         view = self.exchange.document_view(user.agency_code, document_id)
+        opened = [
+            r for r in view["recipients"] if r["code"] == user.agency_code and r["status"] is None
+        ]
+        if opened and not (opened[0]["removed"] or opened[0]["recalled"]):
+            if self.exchange.record_opened(user.agency_code, document_id):
+                view = self.exchange.document_view(user.agency_code, document_id)
         view["is_sender"] = view["sender"] == user.agency_code
         with self.db.read() as session:
             row = store.assignment(session, document_id, user.agency_code)

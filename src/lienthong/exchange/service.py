@@ -146,13 +146,33 @@ class ExchangeService:
                 )
             return {"delivery_id": delivery.id, "state": delivery.state}
 
+    def record_opened(self, agency: str, document_id: str) -> bool:
+        """The recipient's clerk opened the document: the hub records status 01 (arrived) as
+        for a fetch, once (False when the recipient already has a status or holds none)."""
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            return self._arrive(
+                session, document_id, agency, now, "Đã đến (văn thư đơn vị nhận đã mở văn bản)"
+            )
+
     def _record_arrival(self, session: Session, delivery: store.Delivery, now: datetime) -> None:
         if delivery.kind != MessageKind.EDOC or delivery.document_id is None:
             return
-        row = store.recipient_row(session, delivery.document_id, delivery.recipient_code)
-        if row is None or row.status is not None or row.removed:
-            return
-        document = session.get(store.Document, delivery.document_id)
+        self._arrive(
+            session,
+            delivery.document_id,
+            delivery.recipient_code,
+            now,
+            "Đã đến (hub ghi nhận khi đơn vị nhận tải văn bản về)",
+        )
+
+    def _arrive(
+        self, session: Session, document_id: str, recipient: str, now: datetime, description: str
+    ) -> bool:
+        row = store.recipient_row(session, document_id, recipient)
+        if row is None or row.status is not None or row.removed or row.recalled:
+            return False
+        document = session.get(store.Document, document_id)
         assert document is not None
         row.status = StatusCode.ARRIVED
         row.status_at = now
@@ -162,13 +182,14 @@ class ExchangeService:
                 sender_code=document.sender_code,
                 recipient_code=row.recipient_code,
                 status_code=StatusCode.ARRIVED,
-                description="Đã đến (hub ghi nhận khi đơn vị nhận tải văn bản về)",
+                description=description,
                 staff={},
                 message_id=None,
                 source="hub",
                 created_at=now,
             )
         )
+        return True
 
     # -- the sender's side -------------------------------------------------------------------
 

@@ -176,3 +176,24 @@ def test_a_visitor_is_sent_to_the_sign_in_page(office: Office) -> None:
     answer = office.app_client.get("/van-thu", follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/dang-nhap?next=")
+
+
+def test_opening_a_received_document_records_01_once_and_the_sender_sees_it(
+    office: Office,
+) -> None:
+    sent = send(office.container, GOV_OFFICE, document_bytes(GOV_OFFICE, [NGHE_AN]))
+    hub = office.container.exchange
+    assert hub.statuses(GOV_OFFICE)[0] == []
+    # The sender opening its own document records nothing.
+    office.login("vanthu.vpcp").get(f"/van-thu/van-ban/{sent.document_id}")
+    assert hub.statuses(GOV_OFFICE)[0] == []
+    clerk_b = office.login("vanthu.nghean")
+    page = clerk_b.get(f"/van-thu/van-ban/{sent.document_id}")
+    assert page.status_code == 200
+    clerk_b.get(f"/van-thu/van-ban/{sent.document_id}")
+    items, _ = hub.statuses(GOV_OFFICE)
+    assert [(i["recipient"], i["status_code"]) for i in items] == [(NGHE_AN, "01")]
+    view = hub.document_view(GOV_OFFICE, sent.document_id or "")
+    assert [r["status"] for r in view["recipients"]] == ["01"]
+    outbox = office.login("vanthu.vpcp").get("/van-thu/di")
+    assert 'data-status="01"' in outbox.text
