@@ -139,9 +139,12 @@ class ClerkService:
         opened = [
             r for r in view["recipients"] if r["code"] == user.agency_code and r["status"] is None
         ]
-        if opened and not (opened[0]["removed"] or opened[0]["recalled"]):
-            if self.exchange.record_opened(user.agency_code, document_id):
-                view = self.exchange.document_view(user.agency_code, document_id)
+        if (
+            opened
+            and not (opened[0]["removed"] or opened[0]["recalled"])
+            and self.exchange.record_opened(user.agency_code, document_id)
+        ):
+            view = self.exchange.document_view(user.agency_code, document_id)
         view["is_sender"] = view["sender"] == user.agency_code
         with self.db.read() as session:
             row = store.assignment(session, document_id, user.agency_code)
