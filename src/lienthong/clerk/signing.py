@@ -50,6 +50,9 @@ class OrganisationIdentities(Mapping[str, PdfIdentity]):
             self._cache[code] = PdfIdentity.from_credential(self.pki.organisation(code))
         return self._cache[code]
 
+    def __contains__(self, code: object) -> bool:
+        return code in self.pki.organisations  # without parsing the key
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.pki.organisations)
 

@@ -56,6 +56,9 @@ from lienthong.trust.pdf_validation import (
 from lienthong.trust.pki import Credential
 
 LEADER_FIELD = "ChuKyNguoiCoThamQuyen"
+# The CMS signature container's room in the PDF: a signature, its attributes and a chain of
+# up to about six certificates.
+SIGNATURE_BYTES_RESERVED = 16 * 1024
 ORGANISATION_FIELD = "ChuKyCoQuan"
 ATTACHMENT_FIELD = "ChuKyCoQuanPhuLuc"
 
@@ -188,7 +191,9 @@ def _sign(
         meta, identity.signer, stamp_style=style, new_field_spec=spec, signing_time=at
     )
     try:
-        out = signer.sign_pdf(writer)
+        # Room for the CMS container given up front: pyHanko otherwise signs once more, in
+        # a dry run, only to measure it (half the cost of a signature).
+        out = signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED)
     except SigningError as exc:
         raise ValueError(f"cannot sign: {exc}") from exc
     data: bytes = out.getvalue()
