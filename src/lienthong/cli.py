@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -187,17 +188,49 @@ def demo_run(
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on")] = 8080,
     host: str = "127.0.0.1",
 ) -> None:
-    """Start the hub on SQLite with demo data (what ``make run`` does)."""
-    settings = Settings()  # the shipped defaults ('enforce'), as every user gets them
-    credentials = seed(settings)
-    from lienthong.trust.cli import start_demo_responder
+    """Start the hub on SQLite with the living demo (what ``make run`` does): the demo
+    registry, users and PKI, then months of activity replayed through the services in the
+    background while the hub serves (``<data_dir>/demo-activity.json`` says when it is done)."""
+    from lienthong.clock import ReplayClock
+    from lienthong.demo import start_activity
+    from lienthong.logs import configure_logging, quieted
+    from lienthong.trust.cli import ResponderPortBusyError, start_demo_responder
 
-    start_demo_responder(settings.resolved_pki_dir)  # makes the demo PKI when absent
-    cred_path = Path(settings.data_dir) / "demo-credentials.json"
+    settings = Settings()  # the shipped defaults ('enforce'), as every user gets them
+    configure_logging(settings.log_level, settings.log_json)
+    _check_port_free(host, port)
+    clock = ReplayClock(datetime.now(UTC))
+    try:
+        start_demo_responder(settings.resolved_pki_dir, settings.demo_responder_port, clock)
+    except ResponderPortBusyError as exc:
+        console.print(f"[bold red]{exc}[/bold red]")
+        raise typer.Exit(1) from exc
+    with quieted():
+        credentials = seed(settings)
+    start_activity(settings, clock, console)
+    data_dir = Path(settings.data_dir)
     console.print(f"[bold green]lienthong hub: http://{host}:{port}[/bold green]")
     console.print(f"API documentation: http://{host}:{port}/docs")
-    console.print(f"{len(credentials)} demo agencies; system ids and secrets in {cred_path}")
+    console.print(
+        f"{len(credentials)} demo agencies; system ids and secrets in "
+        f"{data_dir / 'demo-credentials.json'}; users in {data_dir / 'demo-users.json'}"
+    )
     serve_app(settings, host, port, 1)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Stop with a message, before any work, when the hub's port is taken."""
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            console.print(
+                f"[bold red]Port {port} on {host} is taken ({exc.strerror}): stop the program "
+                f"using it or choose another: PORT={port + 1} make run[/bold red]"
+            )
+            raise typer.Exit(1) from exc
 
 
 def main() -> None:

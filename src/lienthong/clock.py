@@ -36,6 +36,21 @@ class FixedClock:
         self._at = at.astimezone(UTC)
 
 
+class ReplayClock(FixedClock):
+    """A fixed clock until released, then the system's: the demo replays months of history on
+    it, then the same services (and the demo responder) go on in real time."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__(at)
+        self._released = False
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) if self._released else self._at
+
+    def release(self) -> None:
+        self._released = True
+
+
 def as_utc(value: datetime) -> datetime:
     """Naive datetimes read back from SQLite are UTC; make them aware."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -141,6 +141,17 @@ class Settings(BaseSettings):
         description="Verify legacy RSA-SHA1 package signatures (reported with a warning)",
     )
 
+    demo_responder_port: int = Field(
+        default=8089,
+        ge=1,
+        le=65535,
+        description=(
+            "`lienthong demo run` (`make run`): loopback port of the demo PKI's OCSP responder "
+            "and CRL. The demo certificates carry its URLs (made again when the port changes); "
+            "a port already taken stops the demo with a message"
+        ),
+    )
+
     hub_id: str | None = Field(
         default=None,
         description=(

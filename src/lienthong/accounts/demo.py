@@ -37,11 +37,22 @@ _HUB_PEOPLE: tuple[tuple[str, str, frozenset[Role]], ...] = (
 
 
 def demo_people() -> list[tuple[str, str, str, frozenset[Role]]]:
-    """(username, full name, agency code, roles) of every demo user."""
+    """(username, full name, agency code, roles) of every demo user: people's names (the
+    leader is the head whose demo certificate signs, ``agencies.demo.demo_signer``)."""
+    from lienthong.agencies.demo import DEMO_AGENCIES, DEMO_NAMES, demo_signer
+
+    by_code = {a.code: a for a in DEMO_AGENCIES}
     people = [(name, full, DEMO_AGENCY_SLUGS["vpcp"], roles) for name, full, roles in _HUB_PEOPLE]
-    for slug, code in DEMO_AGENCY_SLUGS.items():
-        for prefix, title, roles in _PEOPLE:
-            people.append((f"{prefix}.{slug}", f"{title} {slug}", code, roles))
+    for index, (slug, code) in enumerate(DEMO_AGENCY_SLUGS.items()):
+        for offset, (prefix, _title, roles) in enumerate(_PEOPLE):
+            if Role.LEADER in roles and code in by_code:
+                full_name = demo_signer(by_code[code])[0]
+            else:
+                pick = 7 + index * 3 + offset
+                full_name = DEMO_NAMES[pick % len(DEMO_NAMES)]
+                if code in by_code and full_name == demo_signer(by_code[code])[0]:
+                    full_name = DEMO_NAMES[(pick + 11) % len(DEMO_NAMES)]
+            people.append((f"{prefix}.{slug}", full_name, code, roles))
     return people
 
 

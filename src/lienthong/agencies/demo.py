@@ -23,7 +23,7 @@ from lienthong.errors import ErrorCode
 if TYPE_CHECKING:
     from lienthong.agencies.service import AgencyService
 
-__all__ = ["DEMO_AGENCIES", "seed_demo"]
+__all__ = ["DEMO_AGENCIES", "DEMO_NAMES", "demo_signer", "head_title", "seed_demo"]
 
 _REORGANISED = date(2025, 7, 1)  # two-tier local government (Resolution 202/2025/QH15)
 
@@ -189,6 +189,55 @@ DEMO_AGENCIES: tuple[NewAgency, ...] = (
         website="www.haiphong.gov.vn",
     ),
 )
+
+
+# Illustrative names of the demo's heads and staff (no real person is meant).
+DEMO_NAMES: tuple[str, ...] = (
+    "Trần Văn Sơn",
+    "Nguyễn Thị Hồng Hạnh",
+    "Lê Minh Tuấn",
+    "Phạm Thu Trang",
+    "Hoàng Quốc Việt",
+    "Vũ Thị Lan Anh",
+    "Đặng Hữu Phúc",
+    "Bùi Thị Thanh Hương",
+    "Đỗ Mạnh Cường",
+    "Ngô Thị Mai",
+    "Dương Văn Khánh",
+    "Lý Thị Ngọc Bích",
+    "Trịnh Xuân Trường",
+    "Phan Thị Kim Oanh",
+    "Hồ Đức Thắng",
+    "Mai Thị Phương",
+    "Tạ Quang Huy",
+    "Lương Thị Hải Yến",
+    "Đinh Công Danh",
+    "Cao Thị Thu Hà",
+)
+
+# The title of the head of an agency, by the start of its name.
+_HEAD_TITLES: tuple[tuple[str, str], ...] = (
+    ("Văn phòng Chính phủ", "Bộ trưởng, Chủ nhiệm"),
+    ("Bộ ", "Bộ trưởng"),
+    ("Tổng cục", "Tổng cục trưởng"),
+    ("Cục", "Cục trưởng"),
+    ("Chi cục", "Chi cục trưởng"),
+    ("Hạt", "Hạt trưởng"),
+    ("Sở", "Giám đốc"),
+    ("Văn phòng", "Chánh Văn phòng"),
+    ("UBND", "Chủ tịch"),
+)
+
+
+def head_title(name: str) -> str:
+    """The title of the person who signs for the agency named ``name``."""
+    return next((title for start, title in _HEAD_TITLES if name.startswith(start)), "Thủ trưởng")
+
+
+def demo_signer(agency: NewAgency) -> tuple[str, str]:
+    """(full name, title) of the demo head who signs for ``agency``."""
+    index = DEMO_AGENCIES.index(agency) if agency in DEMO_AGENCIES else len(agency.code)
+    return DEMO_NAMES[index % len(DEMO_NAMES)], head_title(agency.name)
 
 
 def seed_demo(service: AgencyService) -> list[dict[str, str]]:

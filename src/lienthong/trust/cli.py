@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from cryptography import x509
 from rich.console import Console
 
+from lienthong.clock import Clock
 from lienthong.trust.pki import DemoPKI
+
+if TYPE_CHECKING:
+    from lienthong.trust.responder import Responder
 
 pki_app = typer.Typer(help="The demo PKI (test certificates; never for production)")
 console = Console(stderr=True)
 
 DEFAULT_RESPONDER = "http://127.0.0.1:8089"
-# A leader who signs for each demo agency (illustrative names).
-_DEMO_SIGNER = ("Nguyễn Văn An", "Chánh Văn phòng")
 
 
 def default_pki_dir() -> Path:
@@ -26,20 +28,50 @@ def default_pki_dir() -> Path:
     return Settings().resolved_pki_dir
 
 
-def init_demo_pki(out: Path, responder_url: str = DEFAULT_RESPONDER) -> DemoPKI:
-    """A PKI for every demo agency: organisation + one signer each, and the hub."""
-    from lienthong.agencies.demo import DEMO_AGENCIES
+# The demo's certificates start this long ago, so the history `make run` seeds (documents
+# and reports of the last months, signed at their time) verifies.
+DEMO_HISTORY = timedelta(days=120)
+
+
+def init_demo_pki(
+    out: Path, responder_url: str = DEFAULT_RESPONDER, *, now: datetime | None = None
+) -> DemoPKI:
+    """A PKI for every demo agency: organisation + one signer each, and the hub; its
+    certificates valid from ``now`` (default: :data:`DEMO_HISTORY` ago) for two years."""
+    from lienthong.agencies.demo import DEMO_AGENCIES, demo_signer
 
     base = responder_url.rstrip("/")
     return DemoPKI.create(
         out,
         agencies=[(a.code, a.name) for a in DEMO_AGENCIES],
-        signers=[(a.code, *_DEMO_SIGNER) for a in DEMO_AGENCIES],
+        signers=[(a.code, *demo_signer(a)) for a in DEMO_AGENCIES],
         hubs=["hub.national"],
         ocsp_url=f"{base}/ocsp",
         crl_url=f"{base}/crl",
-        now=datetime.now(UTC),
+        now=now or datetime.now(UTC) - DEMO_HISTORY,
     )
+
+
+class ResponderPortBusyError(Exception):
+    """The demo responder's port is taken by another program."""
+
+
+def _busy(port: int, exc: OSError) -> ResponderPortBusyError:
+    return ResponderPortBusyError(
+        f"Port {port} of the demo OCSP responder is taken ({exc.strerror}). Stop the program "
+        f"using it (an earlier `make run`?) or choose another port: "
+        f"LIENTHONG_DEMO_RESPONDER_PORT={port + 1} make run"
+    )
+
+
+def _refuse_busy(port: int) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise _busy(port, exc) from exc
 
 
 DirOption = Annotated[Path | None, typer.Option("--dir", help="PKI folder")]
@@ -105,21 +137,32 @@ def show(folder: DirOption = None) -> None:
         typer.echo(f"{label}\t{cred.serial:x}\t{cred.certificate.subject.rfc4514_string()}{mark}")
 
 
-def start_demo_responder(folder: Path) -> None:
-    """For ``make run``: make the demo PKI if absent and serve its responder in a thread
-    (skipped with a note when the port is taken)."""
+def start_demo_responder(folder: Path, port: int, clock: Clock | None = None) -> Responder:
+    """For ``make run``: make the demo PKI when absent (or made for another port: the
+    certificates carry the responder's URLs) and serve its responder in a thread.
+
+    Raises :class:`ResponderPortBusyError` when the port is taken: the demo's certificates
+    would point at someone else's responder."""
     from urllib.parse import urlsplit
 
     from lienthong.trust.responder import Responder
 
-    if not (folder / "pki.json").exists():
+    url = f"http://127.0.0.1:{port}"
+    _refuse_busy(port)  # before any work: a clash must not leave a half-made demo
+    if (folder / "pki.json").exists():
+        pki = DemoPKI.load(folder)
+        if urlsplit(pki.ocsp_url).port != port:
+            console.print(
+                f"The demo PKI in {folder} points at {pki.ocsp_url}; making it again for {url} "
+                "(documents signed before keep their old certificates)"
+            )
+            pki = init_demo_pki(folder, url)
+    else:
         console.print(f"Creating the demo PKI in {folder} (a few seconds)")
-        init_demo_pki(folder)
-    pki = DemoPKI.load(folder)
-    address = urlsplit(pki.ocsp_url)
+        pki = init_demo_pki(folder, url)
     try:
-        responder = Responder(pki, address.hostname or "127.0.0.1", address.port or 80).start()
+        responder = Responder(pki, "127.0.0.1", port, clock=clock).start()
     except OSError as exc:
-        console.print(f"OCSP responder not started ({exc}); run `lienthong pki serve`")
-        return
+        raise _busy(port, exc) from exc
     console.print(f"OCSP and CRL of the demo PKI on {responder.base_url}")
+    return responder

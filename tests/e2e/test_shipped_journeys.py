@@ -1,0 +1,228 @@
+"""Journeys through the product as shipped: the hub started exactly as ``make run`` starts it
+(the same command, the shipped settings: trust policy ``enforce``, the demo PKI and its
+responder, the living demo), walked in a real Chromium as each role would, with a screenshot
+per step under ``test-output/screenshots/``.
+
+The only inputs are what ``make run`` takes: ``PORT`` (a free port, so the suite can run beside
+a developer's ``make run``) and, only when 8089 is taken, the documented responder port.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from lienthong.reporting.pdf import render_lines
+from tests.e2e.browser import Shots, browser, shots
+from tests.hub_process import free_port
+
+__all__ = ["browser", "shots"]
+
+pytestmark = pytest.mark.browser
+
+LIENTHONG = Path(sys.executable).with_name("lienthong")  # what `make run` calls: .venv/bin
+DEMO_TIMEOUT = 600.0  # the replay of the demo's 90 days, on a loaded two-core machine
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@dataclass
+class Shipped:
+    url: str
+    workdir: Path
+    users: dict[str, str]  # username -> password
+    credentials: dict[str, str]  # agency code -> secret
+
+    def api(self, code: str) -> httpx.Client:
+        return httpx.Client(base_url=self.url, auth=(code, self.credentials[code]), timeout=30)
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shipped]:
+    """``lienthong demo run --port $PORT`` in a fresh folder, as `make run` runs it."""
+    workdir = tmp_path_factory.mktemp("make-run")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIENTHONG_")}
+    env["PORT"] = str(port)
+    if not _port_free(8089):
+        env["LIENTHONG_DEMO_RESPONDER_PORT"] = str(free_port())
+    log = (workdir / "make-run.log").open("wb")
+    proc = subprocess.Popen(
+        [str(LIENTHONG), "demo", "run", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    activity = workdir / "var" / "demo-activity.json"
+    try:
+        deadline = time.monotonic() + DEMO_TIMEOUT
+        while True:
+            assert proc.poll() is None, (workdir / "make-run.log").read_text()[-4000:]
+            state = json.loads(activity.read_text("utf-8"))["state"] if activity.exists() else ""
+            assert state != "failed", activity.read_text("utf-8")
+            if state == "done":
+                break
+            assert time.monotonic() < deadline, "the demo replay did not finish"
+            time.sleep(1)
+        assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+        users = json.loads((workdir / "var" / "demo-users.json").read_text("utf-8"))
+        creds = json.loads((workdir / "var" / "demo-credentials.json").read_text("utf-8"))
+        yield Shipped(
+            url,
+            workdir,
+            {u["username"]: u["password"] for u in users},
+            {c["code"]: c["secret"] for c in creds},
+        )
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        log.close()
+        kept = Path(__file__).resolve().parents[2] / "test-output" / "make-run.log"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(workdir / "make-run.log", kept)
+
+
+def _signed_in(browser: Browser, shipped: Shipped, username: str, width: int = 1366) -> Page:
+    context = browser.new_context(
+        base_url=shipped.url, viewport={"width": width, "height": 900}, locale="vi-VN"
+    )
+    page = context.new_page()
+    page.goto("/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(shipped.users[username])
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+    return page
+
+
+def test_the_readme_curl_answers_with_data(shipped: Shipped) -> None:
+    with shipped.api("000.00.00.G22") as api:
+        answer = api.get("/api/v1/inbox")
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        assert body["items"], body
+        sent = api.get("/api/v1/documents").json()
+        assert sent["items"]
+
+
+def test_every_demo_clerk_finds_an_inbox_and_an_outbox(
+    browser: Browser, shipped: Shipped, shots: Shots
+) -> None:
+    for username in ("vanthu.vpcp", "vanthu.nghean", "vanthu.btc"):
+        page = _signed_in(browser, shipped, username)
+        expect(page.get_by_role("heading", name="Văn bản đến")).to_be_visible()
+        assert page.locator("table tbody tr").count() > 3
+        shots.take(page, f"{username}-den")
+        page.goto("/van-thu/di")
+        assert page.locator("table tbody tr").count() > 3
+        shots.take(page, f"{username}-di")
+        page.context.close()
+
+
+def test_a_document_goes_from_composition_to_completion_under_the_shipped_policy(
+    browser: Browser, shipped: Shipped, shots: Shots, tmp_path: Path
+) -> None:
+    # The clerk of the Government Office composes with a PDF, to two agencies.
+    clerk = _signed_in(browser, shipped, "vanthu.vpcp")
+    clerk.goto("/van-thu/soan-thao")
+    pdf = tmp_path / "du-thao.pdf"
+    pdf.write_bytes(render_lines(["VĂN PHÒNG CHÍNH PHỦ", "V/v thử nghiệm hành trình"]))
+    clerk.get_by_label("Tệp dự thảo (PDF)").set_input_files(str(pdf))
+    clerk.get_by_label("Ký hiệu").fill("VPCP-KSTT")
+    clerk.get_by_label("Trích yếu nội dung").fill("V/v thử nghiệm hành trình như khi vận hành")
+    clerk.get_by_label("Chức vụ người ký").fill("Bộ trưởng, Chủ nhiệm")
+    for code in ("000.00.00.H41", "000.00.00.G12"):
+        clerk.locator(f'input[name="recipients"][value="{code}"]').check()
+    shots.take(clerk, "soan-thao")
+    clerk.get_by_role("button", name="Lưu dự thảo, trình ký").click()
+    expect(clerk.get_by_text("Chờ lãnh đạo ký").first).to_be_visible()
+    draft_url = clerk.url.split("?")[0]
+
+    # The leader signs; the clerk numbers, seals and sends.
+    leader = _signed_in(browser, shipped, "lanhdao.vpcp")
+    leader.goto(draft_url)
+    leader.get_by_role("button", name="Ký số (người có thẩm quyền)").click()
+    expect(leader.get_by_text("Lãnh đạo đã ký dự thảo.")).to_be_visible()
+    shots.take(leader, "lanh-dao-da-ky")
+    clerk.goto(draft_url)
+    clerk.get_by_role("button", name="Cấp số, đóng dấu và gửi").click()
+    expect(clerk.get_by_text("Đã cấp số, đóng dấu và gửi văn bản.")).to_be_visible()
+    document_url = clerk.url.split("?")[0]
+    document_path = "/" + document_url.split("/", 3)[3]
+    shots.take(clerk, "da-gui")
+
+    # The recipient's clerk opens (01), registers (03) and assigns (04): no SIGNATURE_MISSING.
+    recipient = _signed_in(browser, shipped, "vanthu.nghean", width=1024)
+    recipient.goto(document_path)
+    expect(recipient.get_by_text("Chữ ký hợp lệ").first).to_be_visible()
+    shots.take(recipient, "van-ban-den")
+    recipient.get_by_role("button", name="Tiếp nhận, vào sổ").click()
+    expect(recipient.get_by_text("Đã tiếp nhận văn bản.")).to_be_visible()
+    recipient.get_by_label("Phân công cho").select_option("chuyenvien.nghean")
+    recipient.get_by_role("button", name="Phân công").click()
+    expect(recipient.get_by_text("Đã phân công xử lý.")).to_be_visible()
+    shots.take(recipient, "da-phan-cong")
+
+    # The specialist processes and completes.
+    specialist = _signed_in(browser, shipped, "chuyenvien.nghean", width=390)
+    specialist.goto(document_path)
+    specialist.get_by_role("button", name="Hoàn thành").click()
+    expect(specialist.get_by_text("Đã cập nhật: hoàn thành.")).to_be_visible()
+    shots.take(specialist, "hoan-thanh-390")
+
+    # The sender sees each status: 06 from Nghệ An, 01 at least from the Ministry of Finance.
+    clerk.goto(document_path)
+    shots.take(clerk, "dong-thoi-gian")
+    page_text = clerk.content()
+    assert "Không thực hiện được" not in page_text
+    clerk.goto("/van-thu/di")
+    expect(clerk.locator('[data-status="06"]').first).to_be_visible()
+    shots.take(clerk, "van-ban-di")
+
+
+def test_the_operator_drills_into_an_agency_in_the_monitoring_centre(
+    browser: Browser, shipped: Shipped, shots: Shots
+) -> None:
+    operator = _signed_in(browser, shipped, "vanhanh")
+    operator.goto("/giam-sat")
+    expect(
+        operator.get_by_role("heading", name="Trung tâm giám sát liên thông văn bản")
+    ).to_be_visible()
+    assert "Chưa có số liệu" not in operator.content()
+    shots.take(operator, "giam-sat")
+    operator.goto("/giam-sat/don-vi")
+    rows = operator.locator("tbody tr[data-code]")
+    assert rows.count() > 10
+    shots.take(operator, "xep-hang-don-vi")
+    operator.get_by_role("link", name="UBND tỉnh Nghệ An", exact=True).click()
+    operator.wait_for_load_state()
+    assert "/giam-sat/don-vi/000.00.00.H41" in operator.url
+    shots.take(operator, "don-vi-nghe-an")
