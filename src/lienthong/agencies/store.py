@@ -24,7 +24,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, validates
 
 from lienthong.agencies.errors import AgencyError
 from lienthong.agencies.model import (
@@ -41,6 +41,7 @@ from lienthong.agencies.model import (
 from lienthong.clock import as_utc
 from lienthong.db import Base
 from lienthong.errors import ErrorCode
+from lienthong.text import fold
 
 __all__ = [
     "ActiveCredential",
@@ -77,6 +78,9 @@ class AgencyRow(Base):
 
     code: Mapped[str] = mapped_column(String(CODE_MAX_LENGTH), primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH))
+    # The name folded (lienthong.text.fold), kept in step by _fold_name: what a search by
+    # sender or recipient compares, alike on SQLite and PostgreSQL.
+    search_name: Mapped[str] = mapped_column(String(NAME_MAX_LENGTH), default="", server_default="")
     parent_code: Mapped[str | None] = mapped_column(
         String(CODE_MAX_LENGTH), ForeignKey("agencies.code"), index=True
     )
@@ -98,6 +102,13 @@ class AgencyRow(Base):
     website: Mapped[str | None] = mapped_column(String(CONTACT_MAX_LENGTH))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        # Every ORM write of the name (constructor, assignment) folds it with it; agencies are
+        # never written with Core statements that would bypass this.
+        self.search_name = fold(name)
+        return name
 
 
 class CredentialRow(Base):

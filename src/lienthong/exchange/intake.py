@@ -568,6 +568,7 @@ class Intake:
         self._learn_hubs(session, item, recipients)
         document_id = uuid.uuid4().hex
         other = header.other_info
+        type_name = header.document_type.type_name if header.document_type else None
         item.add(
             "documents",
             id=document_id,
@@ -579,7 +580,7 @@ class Intake:
             notation_key=notation_key,
             year=year,
             subject=header.subject,
-            type_name=header.document_type.type_name if header.document_type else None,
+            type_name=type_name,
             priority=_int_or_zero(other.priority if other else None),
             promulgation_date=promulgated,
             due_date=parse_edxml_date(header.due_date),
@@ -591,6 +592,9 @@ class Intake:
             signed=package.signed,
             attachment_count=len(package.attachments),
             created_at=item.now,
+            search_text=model.document_search_text(
+                code.code_number, code.code_notation, type_name, header.subject
+            ),
         )
         self._message(item, document_id, bussiness_doc_type=int(package.bussiness_doc_type))
         for old in replaced:
@@ -726,6 +730,9 @@ class Intake:
         header = package.header
         if header.subject:
             document.subject = header.subject
+            document.search_text = model.document_search_text(
+                document.code_number, document.code_notation, document.type_name, header.subject
+            )
         if header.due_date:
             document.due_date = parse_edxml_date(header.due_date)
         document.latest_message_id = item.message_id

@@ -29,6 +29,7 @@ from enum import StrEnum
 
 from lienthong.edxml.model import StatusCode
 from lienthong.errors import ErrorCode
+from lienthong.text import fold
 
 # Processing chain, in order; 02 sits apart (a refusal before acceptance).
 _CHAIN: tuple[StatusCode, ...] = (
@@ -158,6 +159,16 @@ def normalise_number(text: str | None) -> str:
     if value.isdigit():
         return str(int(value))
     return unicodedata.normalize("NFC", value).upper()
+
+
+def document_search_text(
+    code_number: str, code_notation: str, type_name: str | None, subject: str | None
+) -> str:
+    """What a search of the inbox or outbox looks in (``documents.search_text``): the number and
+    notation as written (``01/VPCP-TTĐT``, so that ``01/VPCP`` or ``VPCP`` find it), the type
+    and the subject, folded (:func:`lienthong.text.fold`)."""
+    number_notation = "/".join(part for part in (code_number, code_notation) if part)
+    return fold(" ".join((number_notation, type_name or "", subject or "")))
 
 
 def transport_ack_allowed(current: TransportState, result: TransportState) -> bool:

@@ -81,6 +81,9 @@ class Document(Base):
     signed: Mapped[bool] = mapped_column(Boolean, default=False)
     attachment_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Number/notation, type and subject folded (model.document_search_text), written with
+    # them: what the clerk's inbox and outbox search, alike on SQLite and PostgreSQL.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Attachment(Base):
