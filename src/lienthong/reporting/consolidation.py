@@ -169,14 +169,19 @@ class ReportingQueries:
         source_level: str | None,
     ) -> dict[str, float | None]:
         with self.db.read() as session:
-            sums = store.aggregates(
-                session,
-                regime.code,
-                period_code,
-                flow or regime.flow,
-                node,
-                source_level or regime.level_codes[0],
-            )
+            if source_level is not None:
+                sums = store.aggregates(
+                    session, regime.code, period_code, flow or regime.flow, node, source_level
+                )
+            else:
+                accepted = {
+                    code
+                    for code, status in store.statuses(session, regime.code, period_code).items()
+                    if status.accepted_at is not None
+                }
+                sums = self._level_sums(
+                    session, regime, period_code, flow or regime.flow, node, accepted
+                )
         out: dict[str, float | None] = {}
         form = regime.form
         for ind in form.indicators:
@@ -190,6 +195,42 @@ class ReportingQueries:
             if ind.aggregation is Aggregation.RATIO:
                 out[ind.code] = ratio_value(ind, plain)
         return out
+
+    def _level_sums(
+        self,
+        session: Any,
+        regime: RegimeVersion,
+        period_code: str,
+        flow: str,
+        node: str,
+        accepted: set[str],
+    ) -> dict[str, tuple[float, int]]:
+        """Each level consolidates the level below it (Decree 09/2019/NĐ-CP): the figures of
+        ``node`` are the accepted reports of its units one level down, and, for a unit that
+        has not reported yet, what its own units reported (preliminary, from further down).
+        A unit with no units below it: the lowest level's reports at it."""
+        children = [c for c in store.children(session, flow, node) if c.level in regime.level_codes]
+        if not children:
+            return store.aggregates(
+                session, regime.code, period_code, flow, node, regime.level_codes[0]
+            )
+        sums: dict[str, tuple[float, int]] = {}
+
+        def add(part: dict[str, tuple[float, int]]) -> None:
+            for cell, (total, count) in part.items():
+                have = sums.get(cell, (0.0, 0))
+                sums[cell] = (have[0] + total, have[1] + count)
+
+        reported = [c for c in children if c.code in accepted]
+        for level in {c.level for c in reported}:
+            # Aggregates at ``node`` of reports of this level: exactly its reporting units'
+            # (a unit's report is counted at each of its ancestors, and no deeper unit shares
+            # the level of ``node``'s direct units in one reporting tree).
+            add(store.aggregates(session, regime.code, period_code, flow, node, level))
+        for child in children:
+            if child.code not in accepted:
+                add(self._level_sums(session, regime, period_code, flow, child.code, accepted))
+        return sums
 
     def figures(
         self, regime_code: str, period_code: str, node: str, *, source_level: str | None = None

@@ -285,10 +285,15 @@ async def decide(
     here = f"/bao-cao/ban/{submission_id}"
     try:
         if quyet_dinh == "chap-nhan":
-            await run_in_threadpool(
+            done = await run_in_threadpool(
                 lambda: rep.service.accept(user.agency_code, submission_id, actor=user.username)
             )
-            return _back(here, ok="Đã chấp nhận báo cáo; số liệu đã được tổng hợp.")
+            # Straight to the consolidated figures of that period, which include it now.
+            centre = (
+                f"/bao-cao/trung-tam?che_do={quote(done.regime)}&ky={quote(done.period)}"
+                f"&don_vi={quote(user.agency_code)}"
+            )
+            return _back(centre, ok="Đã chấp nhận báo cáo; số liệu đã được tổng hợp.")
         await run_in_threadpool(
             lambda: rep.service.return_report(
                 user.agency_code, submission_id, y_kien, actor=user.username
@@ -336,6 +341,7 @@ async def centre(request: Request, user: Officer, rep: Rep) -> Response:
             "summary_labels": SUMMARY_LABELS,
             "state_labels": STATE_LABELS,
             "timeliness_labels": TIMELINESS_LABELS,
+            "flash": _flash(request),
         },
     )
 

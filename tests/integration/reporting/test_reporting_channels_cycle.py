@@ -28,6 +28,7 @@ from lienthong.reporting.wiring import Reporting
 from lienthong.trust.pdf_validation import current_trust
 from lienthong.trust.pki import DemoPKI
 from lienthong.web.app import create_app
+from lienthong.web.pages import vn_number
 from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, container_for, register
 from tests.web_server import ThreadedServer
 
@@ -261,7 +262,21 @@ def test_three_channels_a_late_unit_and_a_return_consolidate_and_flag_timeliness
     up = ok(b.post("/upload", content=filled_template(b, values[COMMUNE_B])))
     assert up["channel"] == "xlsx" and up["values"]["REVENUE"] == values[COMMUNE_B]["REVENUE"]
     assert ok(b.post(f"/submissions/{up['id']}/submit"))["state"] == "submitted"
-    assert ok(province.post(f"/submissions/{up['id']}/accept"))["state"] == "accepted"
+    # accepted on the web: the officer lands on that period's consolidated figures, with it
+    officer = hub.web("baocao.tinh")  # a new day, a new session
+    page = officer.get(f"/bao-cao/ban/{up['id']}")
+    answer = officer.post(
+        f"/bao-cao/tiep-nhan/{up['id']}",
+        data={"csrf_token": token_of(page.text), "quyet_dinh": "chap-nhan"},
+    )
+    flashed(answer, "số liệu đã được tổng hợp")
+    location = httpx.URL(answer.headers["location"])
+    assert location.path == "/bao-cao/trung-tam"
+    assert (location.params["ky"], location.params["don_vi"]) == (PERIOD, NGHE_AN)
+    centre = officer.get(str(location))
+    assert "Đã chấp nhận báo cáo" in centre.text
+    total = sum(v["POP"] for v in (values[COMMUNE_A], values[COMMUNE_B], values[COMMUNE_C]))
+    assert vn_number(total) in centre.text
 
     # the timeliness table: measured on the first send against the legal deadline
     rows = ok(province.get("/inbox", params={"regime": "KTXH", "period": PERIOD}))

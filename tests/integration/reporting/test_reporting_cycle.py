@@ -306,3 +306,34 @@ def test_only_the_parent_decides_and_accepted_reports_are_locked(network: Networ
         ErrorCode.REPORT_REASON_REQUIRED, net, net.service.correct, c, "KTXH", PERIOD, "", actor=c
     )
     net.clock.advance(timedelta(days=1))
+
+
+def test_each_level_consolidates_the_reports_of_the_level_below(network: Network) -> None:
+    """The national figure is the provinces' reports once they are accepted (a province
+    reporting straight to the Government, with no commune report, counts at once); a province
+    that has not reported yet contributes its communes' accepted reports."""
+    net = network
+    ids = [report(net, c, n) for n, c in enumerate(COMMUNES[:2], start=1)]
+    for submission in ids:
+        net.service.accept(PROVINCE, submission, actor="province.officer")
+    communes = [figures(1), figures(2)]
+    preliminary = net.queries.consolidated("KTXH", PERIOD, GOV)
+    assert preliminary["POP"] == pytest.approx(sum(f["POP"] for f in communes))
+
+    # Cao Bằng reports to the Government directly (its commune never reported).
+    other = report(net, "000.00.00.H12", 7)
+    net.service.accept(GOV, other, actor="gov.officer")
+    got = net.queries.consolidated("KTXH", PERIOD, GOV)
+    assert got["POP"] == pytest.approx(sum(f["POP"] for f in communes) + figures(7)["POP"])
+
+    # Nghệ An's own consolidated report replaces its communes' figures at the national level.
+    own = report(net, PROVINCE, 9)
+    net.service.accept(GOV, own, actor="gov.officer")
+    got = net.queries.consolidated("KTXH", PERIOD, GOV)
+    for cell in ("POP", "BIRTHS", "HOUSEHOLDS", "POOR", "REVENUE", "PROCEDURES"):
+        assert got[cell] == pytest.approx(figures(9)[cell] + figures(7)[cell]), cell
+    assert got["SCHOOL"] == pytest.approx((figures(9)["SCHOOL"] + figures(7)["SCHOOL"]) / 2)
+    # The province still sees its communes.
+    assert net.queries.consolidated("KTXH", PERIOD, PROVINCE)["POP"] == pytest.approx(
+        sum(f["POP"] for f in communes)
+    )
