@@ -11,10 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["MAX_SEARCH_TERMS", "fold", "like_pattern", "search_terms"]
-
-# A search of more words than this keeps the first ones (each word is one LIKE condition).
-MAX_SEARCH_TERMS = 8
+__all__ = ["fold", "like_pattern"]
 
 _SPACES = re.compile(r"\s+")
 
@@ -26,16 +23,6 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.lower())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", bare.replace("đ", "d")).strip()
-
-
-def search_terms(query: str | None) -> list[str]:
-    """The folded words of a query, each once, in order, at most :data:`MAX_SEARCH_TERMS`; a
-    document matches when it contains every one. Empty for an empty or blank query."""
-    terms: list[str] = []
-    for word in fold(query or "").split(" "):
-        if word and word not in terms:
-            terms.append(word)
-    return terms[:MAX_SEARCH_TERMS]
 
 
 def like_pattern(term: str) -> str:

@@ -19,11 +19,12 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from lienthong.agencies.store import AgencyRow
 from lienthong.db import Base
 from lienthong.exchange.store import Document, Recipient
+from lienthong.text import fold, like_pattern
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -100,9 +101,10 @@ def inbox(
 ) -> tuple[list[dict[str, Any]], int]:
     """The documents received by ``agency``, newest first, with the filters; and the total.
 
-    Full-text search is ``lower(column) LIKE '%text%'`` on number, notation and subject: on
-    PostgreSQL ``lower`` folds every letter, on SQLite only ASCII ones (a case difference in a
-    Vietnamese letter with a diacritic is not matched there)."""
+    ``f.text``, folded (:func:`lienthong.text.fold`), matches a document when it is part of
+    the document's folded number/notation, type and subject (``documents.search_text``) or of
+    its sender's folded name (``agencies.search_name``): "cong van", "Công Văn" and "CÔNG VĂN"
+    find the same documents, on SQLite as on PostgreSQL."""
     conditions: list[Any] = [Recipient.recipient_code == agency, Recipient.recalled.is_(False)]
     if f.status == "new":
         conditions.append(or_(Recipient.status.is_(None), Recipient.status == "01"))
@@ -121,15 +123,18 @@ def inbox(
     if f.overdue_on is not None:
         conditions.append(Document.due_date < f.overdue_on)
         conditions.append(or_(Recipient.status.is_(None), Recipient.status.not_in(FINAL)))
-    if f.text:
-        pattern = _like(f.text.strip())
-        conditions.append(
-            or_(
-                func.lower(Document.code_number).like(pattern, escape="\\"),
-                func.lower(Document.code_notation).like(pattern, escape="\\"),
-                func.lower(Document.subject).like(pattern, escape="\\"),
+    if f.text and (folded := fold(f.text)):
+        pattern = like_pattern(folded)
+        sender = aliased(AgencyRow)  # not the page query's join: the count has none
+        sender_named = (
+            select(sender.code)
+            .where(
+                sender.code == Document.sender_code,
+                sender.search_name.like(pattern, escape="\\"),
             )
+            .exists()
         )
+        conditions.append(or_(Document.search_text.like(pattern, escape="\\"), sender_named))
     if f.assigned_to:
         conditions.append(
             select(AssignmentRow.document_id)
