@@ -8,6 +8,8 @@ Dates are shown in Asia/Ho_Chi_Minh. Charts are inline SVG drawn by :func:`bar_c
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -109,6 +111,19 @@ def render(
     return HTMLResponse(html, status_code=status)
 
 
+def nice_ticks(top: float, most: int = 5) -> list[float]:
+    """Axis ticks from 0 to at least ``top``: at most ``most`` distinct values on a step of
+    1, 2 or 5 times a power of ten, never below 1 (counts are whole: no "0 0 1 2 2")."""
+    top = max(top, 1.0)
+    magnitude = 10 ** math.floor(math.log10(top / max(most - 1, 1)))
+    for factor in (1, 2, 5, 10):
+        step = max(factor * magnitude, 1)
+        if math.ceil(top / step) <= most - 1:
+            break
+    count = math.ceil(top / step)
+    return [step * i for i in range(count + 1)]
+
+
 def bar_chart(
     labels: Sequence[str],
     series: Mapping[str, Sequence[float]],
@@ -120,7 +135,8 @@ def bar_chart(
     """Grouped vertical bars as accessible inline SVG (``role="img"`` with a title)."""
     colors = ["#1f5fa8", "#c0392b", "#2e8b57", "#d68910", "#6c3483"]
     names = list(series)
-    top = max([max(v, default=0) for v in series.values()] + [1])
+    ticks = nice_ticks(max([max(v, default=0) for v in series.values()] + [1]))
+    top = ticks[-1]
     pad_left, pad_bottom, pad_top = 48, 40, 24
     plot_w, plot_h = width - pad_left - 8, height - pad_bottom - pad_top
     group_w = plot_w / max(len(labels), 1)
@@ -129,9 +145,8 @@ def bar_chart(
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
-    for tick in range(5):
-        value = top * tick / 4
-        y = pad_top + plot_h - plot_h * tick / 4
+    for value in ticks:
+        y = pad_top + plot_h - plot_h * value / top
         parts.append(
             f'<line x1="{pad_left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
             f'<text x="{pad_left - 6}" y="{y + 4:.1f}" text-anchor="end">'
@@ -173,7 +188,8 @@ def line_chart(
 ) -> Markup:
     """Lines over time as accessible inline SVG."""
     colors = ["#1f5fa8", "#c0392b", "#2e8b57", "#d68910"]
-    top = max([max(v, default=0) for v in series.values()] + [1])
+    ticks = nice_ticks(max([max(v, default=0) for v in series.values()] + [1]))
+    top = ticks[-1]
     pad_left, pad_bottom, pad_top = 48, 40, 24
     plot_w, plot_h = width - pad_left - 8, height - pad_bottom - pad_top
     step = plot_w / max(len(labels) - 1, 1)
@@ -181,12 +197,12 @@ def line_chart(
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
-    for tick in range(5):
-        y = pad_top + plot_h - plot_h * tick / 4
+    for value in ticks:
+        y = pad_top + plot_h - plot_h * value / top
         parts.append(
             f'<line x1="{pad_left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
             f'<text x="{pad_left - 6}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{escape(vn_number(top * tick / 4))}</text>"
+            f"{escape(vn_number(value))}</text>"
         )
     for j, (name, values) in enumerate(series.items()):
         points = " ".join(
