@@ -45,6 +45,26 @@ STATUS_LABELS: dict[CheckStatus, str] = {
     CheckStatus.WARNING: "Cảnh báo",
 }
 
+# What a warning or an unknown means, in plain Vietnamese (shown under the check).
+NOTES_VI: dict[tuple[str, CheckStatus], str] = {
+    ("signing_time", CheckStatus.WARNING): (
+        "Chữ ký không kèm dấu thời gian của tổ chức cung cấp dịch vụ cấp dấu thời gian: thời "
+        "điểm ký là thời điểm do người ký khai báo. Chữ ký vẫn có giá trị; chỉ thời điểm ký "
+        "chưa được bên thứ ba xác nhận."
+    ),
+    ("signature", CheckStatus.WARNING): (
+        "Gói tin trạng thái không có chữ ký số hoặc dùng thuật toán cũ (RSA-SHA1): được chấp "
+        "nhận theo chính sách của Trục; văn bản thì bắt buộc phải ký số."
+    ),
+    ("revocation", CheckStatus.UNKNOWN): (
+        "Chưa kiểm tra được chứng thư số có bị thu hồi hay không (không liên lạc được dịch vụ "
+        "OCSP/CRL của tổ chức cấp chứng thư); Trục sẽ kiểm tra lại."
+    ),
+    ("revocation", CheckStatus.WARNING): (
+        "Dùng kết quả kiểm tra thu hồi đã lưu trước đó vì dịch vụ OCSP/CRL tạm thời không trả lời."
+    ),
+}
+
 
 @dataclass(frozen=True)
 class Check:
@@ -64,6 +84,7 @@ class Check:
             "message": self.message,
             "label_vi": self.label_vi,
             "status_vi": STATUS_LABELS[self.status],
+            "note_vi": NOTES_VI.get((self.name, self.status)),
             "detail": self.detail,
         }
 

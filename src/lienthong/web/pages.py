@@ -9,7 +9,6 @@ Dates are shown in Asia/Ho_Chi_Minh. Charts are inline SVG drawn by :func:`bar_c
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -92,7 +91,7 @@ def environment() -> Environment:
         status_label=lambda code: STATUS_LABELS.get(code, code or ""),
         priority_label=lambda p: PRIORITY_LABELS.get(int(p or 0), str(p)),
     )
-    env.globals.update(bar_chart=bar_chart, line_chart=line_chart)
+    env.globals.update(bar_chart=bar_chart, line_chart=line_chart, check_note=check_note)
     return env
 
 
@@ -109,6 +108,16 @@ def render(
     values.update(context or {})
     html = environment().get_template(template).render(values)
     return HTMLResponse(html, status_code=status)
+
+
+def check_note(name: str, status: str) -> str | None:
+    """The plain-Vietnamese explanation of a signature check's warning (stored reports too)."""
+    from lienthong.trust.report import NOTES_VI, CheckStatus
+
+    try:
+        return NOTES_VI.get((name, CheckStatus(status)))
+    except ValueError:
+        return None
 
 
 def nice_ticks(top: float, most: int = 5) -> list[float]:
