@@ -11,6 +11,7 @@ from lienthong.audit.service import AuditService
 from lienthong.clock import SystemClock
 from lienthong.config import Settings
 from lienthong.db import Database
+from lienthong.progress import progress_bar
 
 audit_app = typer.Typer(help="The audit log's hash chain", no_args_is_help=True)
 
@@ -34,7 +35,8 @@ def seal(
     any number of processes: sealers take turns under one lock)."""
     service = _service(Settings())
     try:
-        sealed = service.seal()
+        with progress_bar("Niêm phong nhật ký kiểm toán", service.unsealed()) as advance:
+            sealed = service.seal(progress=advance)
         answer: dict[str, object] = {"sealed": sealed}
         if checkpoint:
             point = service.checkpoint()
@@ -55,7 +57,8 @@ def verify() -> None:
     """Recompute the chain; print the report as JSON and exit 1 at the first broken link."""
     service = _service(Settings())
     try:
-        report = service.verify()
+        with progress_bar("Kiểm tra chuỗi nhật ký", service.chain_length()) as advance:
+            report = service.verify(progress=advance)
     finally:
         service.db.dispose()
     typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))

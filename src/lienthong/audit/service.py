@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -114,12 +115,25 @@ class AuditService:
             store.add_links(session, links)
         return len(links)
 
-    def seal(self, *, wait: bool = True) -> int:
-        """Seal every row committed so far, batch after batch; how many were linked."""
+    def seal(self, *, wait: bool = True, progress: Callable[[int], object] | None = None) -> int:
+        """Seal every row committed so far, batch after batch; how many were linked
+        (``progress`` is told each batch's count)."""
         total = 0
         while n := self.seal_batch(wait=wait):
             total += n
+            if progress is not None:
+                progress(n)
         return total
+
+    def unsealed(self) -> int:
+        """How many committed audit rows wait to be sealed."""
+        with self.db.read() as session:
+            return store.count_unsealed(session)
+
+    def chain_length(self) -> int:
+        with self.db.read() as session:
+            head = store.chain_head(session)
+            return head.seq if head else 0
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -155,14 +169,17 @@ class AuditService:
 
     # -- verification ------------------------------------------------------------------------
 
-    def verify(self) -> ChainReport:
-        """Recompute the whole chain; report the first broken link, if any."""
+    def verify(self, progress: Callable[[int], object] | None = None) -> ChainReport:
+        """Recompute the whole chain; report the first broken link, if any (``progress`` is
+        told each page's count of links)."""
         walk = ChainWalk()
         with self.db.read() as session:
             while walk.broken is None:
                 page = store.links_with_events(session, after_seq=walk.prev_seq, limit=self.batch)
                 if not page:
                     break
+                if progress is not None:
+                    progress(len(page))
                 for link, event in page:
                     ok = walk.step(
                         seq=link.seq,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -34,22 +35,34 @@ DEMO_HISTORY = timedelta(days=120)
 
 
 def init_demo_pki(
-    out: Path, responder_url: str = DEFAULT_RESPONDER, *, now: datetime | None = None
+    out: Path,
+    responder_url: str = DEFAULT_RESPONDER,
+    *,
+    now: datetime | None = None,
+    show_progress: bool = False,
 ) -> DemoPKI:
     """A PKI for every demo agency: organisation + one signer each, and the hub; its
     certificates valid from ``now`` (default: :data:`DEMO_HISTORY` ago) for two years."""
     from lienthong.agencies.demo import DEMO_AGENCIES, demo_signer
+    from lienthong.progress import progress_bar
 
     base = responder_url.rstrip("/")
-    return DemoPKI.create(
-        out,
-        agencies=[(a.code, a.name) for a in DEMO_AGENCIES],
-        signers=[(a.code, *demo_signer(a)) for a in DEMO_AGENCIES],
-        hubs=["hub.national"],
-        ocsp_url=f"{base}/ocsp",
-        crl_url=f"{base}/crl",
-        now=now or datetime.now(UTC) - DEMO_HISTORY,
-    )
+    total = 2 * len(DEMO_AGENCIES)
+    with (
+        progress_bar("Chứng thư số demo", total, console)
+        if show_progress
+        else nullcontext(lambda _n: None)
+    ) as advance:
+        return DemoPKI.create(
+            out,
+            agencies=[(a.code, a.name) for a in DEMO_AGENCIES],
+            signers=[(a.code, *demo_signer(a)) for a in DEMO_AGENCIES],
+            hubs=["hub.national"],
+            ocsp_url=f"{base}/ocsp",
+            crl_url=f"{base}/crl",
+            now=now or datetime.now(UTC) - DEMO_HISTORY,
+            progress=advance,
+        )
 
 
 class ResponderPortBusyError(Exception):
@@ -86,7 +99,7 @@ def init_demo(
 ) -> None:
     """Create the demo PKI (root, intermediate, every demo agency, the hub)."""
     folder = out or default_pki_dir()
-    pki = init_demo_pki(folder, ocsp_url)
+    pki = init_demo_pki(folder, ocsp_url, show_progress=True)
     console.print(f"Demo PKI in {folder}: {len(pki.organisations)} agencies, OCSP {pki.ocsp_url}")
 
 
@@ -156,10 +169,10 @@ def start_demo_responder(folder: Path, port: int, clock: Clock | None = None) ->
                 f"The demo PKI in {folder} points at {pki.ocsp_url}; making it again for {url} "
                 "(documents signed before keep their old certificates)"
             )
-            pki = init_demo_pki(folder, url)
+            pki = init_demo_pki(folder, url, show_progress=True)
     else:
-        console.print(f"Creating the demo PKI in {folder} (a few seconds)")
-        pki = init_demo_pki(folder, url)
+        console.print(f"Creating the demo PKI in {folder}")
+        pki = init_demo_pki(folder, url, show_progress=True)
     try:
         responder = Responder(pki, "127.0.0.1", port, clock=clock).start()
     except OSError as exc:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address
@@ -156,8 +156,11 @@ class DemoPKI:
         ocsp_url: str,
         crl_url: str,
         now: datetime,
+        progress: Callable[[int], object] | None = None,
     ) -> DemoPKI:
-        """Make a fresh PKI under ``out_dir`` (overwrites what is there)."""
+        """Make a fresh PKI under ``out_dir`` (overwrites what is there); ``progress`` is told
+        of each certificate made (RSA keys take a while)."""
+        tick = progress or (lambda _n: None)
         out_dir.mkdir(parents=True, exist_ok=True)
         now = now.astimezone(UTC)
         start = now - timedelta(days=1)
@@ -197,6 +200,7 @@ class DemoPKI:
                 not_after=start + timedelta(days=730),
             )
             pki.organisations[code] = org
+            tick(1)
             org.write(
                 out_dir / "agencies" / code / "org.pem", out_dir / "agencies" / code / "org.key"
             )
@@ -213,6 +217,7 @@ class DemoPKI:
             )
             existing = pki.signers.setdefault(code, [])
             existing.append(cred)
+            tick(1)
             stem = "signer" if len(existing) == 1 else f"signer-{len(existing)}"
             cred.write(
                 out_dir / "agencies" / code / f"{stem}.pem",

@@ -188,3 +188,17 @@ def test_the_verify_command_exits_1_on_a_tampered_log(
     broken = runner.invoke(app, ["audit", "verify"], env=env)
     assert broken.exit_code == 1
     assert '"kind": "changed"' in broken.output and '"event_id": 1' in broken.output
+
+
+def test_sealing_and_verifying_report_their_progress(
+    db: Database, audit: AuditService, clock: FixedClock
+) -> None:
+    write_events(db, 9, clock, start=6)
+    assert audit.unsealed() == 9
+    sealed: list[int] = []
+    assert audit.seal(progress=sealed.append) == 9
+    assert sealed == [4, 4, 1]  # one call per batch of 4
+    assert audit.chain_length() == 15
+    walked: list[int] = []
+    assert audit.verify(progress=walked.append).ok
+    assert sum(walked) == 15 and len(walked) == 4
