@@ -25,7 +25,7 @@ from lienthong.blobs import BlobStore
 from lienthong.blobs.staging import StagingArea
 from lienthong.clerk import store
 from lienthong.clerk.signing import Signer
-from lienthong.clock import Clock
+from lienthong.clock import VN_TZ, Clock
 from lienthong.db import Database
 from lienthong.edxml import build_status, make_status
 from lienthong.edxml.model import StaffInfo, StatusCode
@@ -180,8 +180,11 @@ class ClerkService:
                 return self._content(item)
         raise ClerkError(code=ErrorCode.DOCUMENT_NOT_FOUND)
 
-    def outbox(self, user: User, limit: int = 50) -> list[dict[str, Any]]:
-        items, _cursor = self.exchange.sent_documents(user.agency_code, limit=limit)
+    def outbox(self, user: User, limit: int = 50, text: str | None = None) -> list[dict[str, Any]]:
+        """The newest ``limit`` documents the user's agency sent, with their recipients' names;
+        with ``text``, those whose number, notation, type, subject or a recipient's name contain
+        it, typed with or without diacritics."""
+        items, _cursor = self.exchange.sent_documents(user.agency_code, limit=limit, text=text)
         with self.db.read() as session:
             codes = {r["code"] for i in items for r in i["recipients"]}
             names = {a.code: a.name for a in self._agencies(session, codes)}
@@ -195,7 +198,8 @@ class ClerkService:
 
     def search_agencies(self, text: str) -> list[dict[str, Any]]:
         with self.db.read() as session:
-            rows = store.agencies_matching(session, text)
+            today = self.clock.now().astimezone(VN_TZ).date()
+            rows = store.agencies_matching(session, text, on=today)
             return [{"code": a.code, "name": a.name, "level": a.level} for a in rows]
 
     # --- statuses (through the hub's intake, as the agency) ------------------------------

@@ -280,8 +280,17 @@ def draft_of(session: Session, draft_id: int, agency: str) -> DraftRow | None:
     return row if row is not None and row.agency_code == agency else None
 
 
-def agencies_matching(session: Session, text: str, *, limit: int = 50) -> list[AgencyRow]:
+def agencies_matching(
+    session: Session, text: str, *, on: date | None = None, limit: int = 50
+) -> list[AgencyRow]:
+    """Agencies whose name or code holds ``text``; with ``on``, only those existing that day
+    (a dissolved or merged agency is no longer a recipient)."""
     query = select(AgencyRow).order_by(AgencyRow.level, AgencyRow.code).limit(limit)
+    if on is not None:
+        query = query.where(
+            or_(AgencyRow.valid_from.is_(None), AgencyRow.valid_from <= on),
+            or_(AgencyRow.valid_to.is_(None), AgencyRow.valid_to >= on),
+        )
     if text:
         pattern = _like(text.strip())
         query = query.where(

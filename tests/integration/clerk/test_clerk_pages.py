@@ -197,3 +197,20 @@ def test_opening_a_received_document_records_01_once_and_the_sender_sees_it(
     assert [r["status"] for r in view["recipients"]] == ["01"]
     outbox = office.login("vanthu.vpcp").get("/van-thu/di")
     assert 'data-status="01"' in outbox.text
+
+
+def test_a_dissolved_agency_is_not_offered_as_a_recipient(office: Office) -> None:
+    from datetime import date
+
+    from tests.support import register
+
+    register(
+        office.container,
+        "000.00.00.G14",
+        "Bộ Thông tin và Truyền thông",
+        valid_to=date(2025, 2, 28),
+    )
+    page = office.login("vanthu.vpcp").get("/van-thu/soan-thao")
+    assert page.status_code == 200
+    assert "UBND tỉnh Nghệ An" in page.text
+    assert "Bộ Thông tin và Truyền thông" not in page.text
