@@ -204,3 +204,48 @@ def test_a_sent_document_is_updated_then_replaced_after_the_leaders_signature(
     shots.take(clerk_a, "da-bi-thay-the")
     clerk_a.get_by_role("link", name="văn bản thay thế").click()
     assert clerk_a.url.split("?")[0] == replacement_url
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_clerk_finds_documents_typed_without_diacritics_in_the_inbox_and_the_outbox(
+    browser: Browser, office: Office, shots: Shots, width: int
+) -> None:
+    for number, notation, subject in (
+        ("01", "VPCP-TTĐT", "V/v kết nối, liên thông phần mềm quản lý văn bản"),
+        ("02", "VPCP-KGVX", "Về đầu tư công trung hạn giai đoạn 2026-2030"),
+        ("03", "VPCP-NN", "Về phòng, chống lũ lụt"),
+    ):
+        send(
+            office.container,
+            GOV_OFFICE,
+            document_bytes(
+                GOV_OFFICE, [NGHE_AN], number=number, notation=notation, subject=subject
+            ),
+        )
+    clerk_b = _signed_in(browser, office, "vanthu.nghean", width=width)
+    search = clerk_b.get_by_label("Tìm (số, ký hiệu, trích yếu, nơi gửi)")
+    search.fill("ket noi")
+    clerk_b.get_by_role("button", name="Lọc").click()
+    expect(clerk_b.get_by_role("link", name="01/VPCP-TTĐT")).to_be_visible()
+    expect(clerk_b.get_by_role("link", name="02/VPCP-KGVX")).to_have_count(0)
+    expect(search).to_have_value("ket noi")
+    shots.take(clerk_b, f"hop-thu-den-tim-{width}")
+    search.fill("01/VPCP")
+    clerk_b.get_by_role("button", name="Lọc").click()
+    expect(clerk_b.locator("tbody tr")).to_have_count(1)
+
+    clerk_a = _signed_in(browser, office, "vanthu.vpcp", width=width)
+    clerk_a.goto("/van-thu/di")
+    expect(clerk_a.locator("tbody tr")).to_have_count(3)
+    search = clerk_a.get_by_label("Tìm (số, ký hiệu, trích yếu, nơi nhận)")
+    search.fill("dau tu cong")
+    clerk_a.get_by_role("button", name="Tìm").click()
+    expect(clerk_a.get_by_role("link", name="02/VPCP-KGVX")).to_be_visible()
+    expect(clerk_a.locator("tbody tr")).to_have_count(1)
+    expect(search).to_have_value("dau tu cong")
+    shots.take(clerk_a, f"van-ban-di-tim-{width}")
+    search.fill("nghe an")
+    clerk_a.get_by_role("button", name="Tìm").click()
+    expect(clerk_a.locator("tbody tr")).to_have_count(3)
+    clerk_a.get_by_role("link", name="Bỏ tìm").click()
+    expect(clerk_a.get_by_label("Tìm (số, ký hiệu, trích yếu, nơi nhận)")).to_have_value("")

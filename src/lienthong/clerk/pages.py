@@ -286,9 +286,12 @@ async def replace(request: Request, document_id: str, user: Staff) -> Response:
 
 @router.get("/van-thu/di")
 async def outbox(request: Request, user: Staff) -> Response:
-    items = await run_in_threadpool(clerk_of(request).outbox, user)
+    text = request.query_params.get("tim", "")
+    items = await run_in_threadpool(clerk_of(request).outbox, user, text=text or None)
     _nav(request, "/van-thu/di")
-    return render(request, "clerk/outbox.html", {"items": items, "flash": _flash(request)})
+    return render(
+        request, "clerk/outbox.html", {"items": items, "text": text, "flash": _flash(request)}
+    )
 
 
 @router.get("/van-thu/soan-thao")

@@ -262,8 +262,12 @@ class ExchangeService:
             }
 
     def sent_documents(
-        self, agency: str, *, limit: int = 100, cursor: str | None = None
+        self, agency: str, *, limit: int = 100, cursor: str | None = None, text: str | None = None
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of the documents ``agency`` sent, newest first, with their recipients; and the
+        cursor of the next page (``None`` after the last). ``text`` keeps those whose number,
+        notation, type, subject or a recipient's name contain it, without regard to case or
+        diacritics (:func:`lienthong.exchange.store.sent_documents`)."""
         before: datetime | None = None
         after_id: str | None = None
         if cursor:
@@ -271,7 +275,7 @@ class ExchangeService:
             before = datetime.fromisoformat(stamp)
         with self.db.read() as session:
             documents = store.sent_documents(
-                session, agency, before=before, after_id=after_id, limit=limit
+                session, agency, before=before, after_id=after_id, limit=limit, text=text
             )
             recipients = store.recipients_of_many(session, [d.id for d in documents])
             items = [

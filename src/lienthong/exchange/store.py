@@ -20,11 +20,14 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     func,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from lienthong.agencies.store import AgencyRow
 from lienthong.db import Base
+from lienthong.text import fold, like_pattern
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -314,9 +317,32 @@ def deliveries_of(session: Session, document_id: str) -> list[tuple[Delivery, Me
 
 
 def sent_documents(
-    session: Session, sender: str, *, before: datetime | None, after_id: str | None, limit: int
+    session: Session,
+    sender: str,
+    *,
+    before: datetime | None,
+    after_id: str | None,
+    limit: int,
+    text: str | None = None,
 ) -> list[Document]:
+    """The documents ``sender`` sent, newest first, from the cursor (``before``, ``after_id``).
+
+    With ``text``, only those where it is, folded (:func:`lienthong.text.fold`), part of the
+    folded number/notation, type and subject (``search_text``) or of a recipient's folded name
+    (``agencies.search_name``): the same answer on SQLite and PostgreSQL."""
     query = select(Document).where(Document.sender_code == sender)
+    if text and (folded := fold(text)):
+        pattern = like_pattern(folded)
+        recipient_named = (
+            select(Recipient.document_id)
+            .join(AgencyRow, AgencyRow.code == Recipient.recipient_code)
+            .where(
+                Recipient.document_id == Document.id,
+                AgencyRow.search_name.like(pattern, escape="\\"),
+            )
+            .exists()
+        )
+        query = query.where(or_(Document.search_text.like(pattern, escape="\\"), recipient_named))
     if before is not None and after_id is not None:
         query = query.where(
             (Document.created_at < before)

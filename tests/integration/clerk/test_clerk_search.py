@@ -8,7 +8,7 @@ import re
 import httpx
 
 from tests.integration.clerk.conftest import Office, csrf_of
-from tests.support import GOV_OFFICE, NGHE_AN, document_bytes, send
+from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, document_bytes, register, send
 
 
 def _found(client: httpx.Client, path: str, query: str) -> set[str]:
@@ -95,3 +95,30 @@ def test_the_inbox_finds_an_updated_document_by_its_new_subject(office: Office) 
     clerk = office.login("vanthu.nghean")
     assert _found(clerk, "/van-thu", "chuyen doi so") == {letter}
     assert _found(clerk, "/van-thu", "ket noi") == set()
+
+
+def test_the_outbox_searches_number_subject_and_recipient_and_keeps_the_typed_text(
+    office: Office,
+) -> None:
+    register(office.container, CAO_BANG, "UBND tỉnh Cao Bằng")
+    letter, _decision = _two_documents_to_nghe_an(office)
+    to_cao_bang = send(
+        office.container,
+        GOV_OFFICE,
+        document_bytes(
+            GOV_OFFICE, [CAO_BANG], number="15", notation="VPCP-KGVX", subject="Về giáo dục"
+        ),
+    ).document_id
+    clerk = office.login("vanthu.vpcp")
+    assert len(_found(clerk, "/van-thu/di", "")) == 3
+    for query in ("cao bang", "Cao Bằng", "giao duc", "GIÁO DỤC", "15/VPCP", "kgvx"):
+        assert _found(clerk, "/van-thu/di", query) == {to_cao_bang}, query
+    assert _found(clerk, "/van-thu/di", "01/VPCP-TTĐT") == {letter}
+    assert _found(clerk, "/van-thu/di", "ubnd tinh") == {letter, _decision, to_cao_bang}
+    assert _found(clerk, "/van-thu/di", "cao bang ket noi") == set()
+    page = clerk.get("/van-thu/di", params={"tim": "Cao Bằng"})
+    assert re.search(r'<input[^>]*name="tim"[^>]*value="Cao Bằng"', page.text), page.text
+    hostile = clerk.get("/van-thu/di", params={"tim": '"><b>x'})
+    assert "&#34;&gt;&lt;b&gt;x" in hostile.text and '"><b>x' not in hostile.text
+    nothing = clerk.get("/van-thu/di", params={"tim": "khong co gi"})
+    assert "Không có văn bản nào khớp" in nothing.text
