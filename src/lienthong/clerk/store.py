@@ -291,11 +291,12 @@ def agencies_matching(
             or_(AgencyRow.valid_from.is_(None), AgencyRow.valid_from <= on),
             or_(AgencyRow.valid_to.is_(None), AgencyRow.valid_to >= on),
         )
-    if text:
-        pattern = _like(text.strip())
+    if text.strip():
+        # Typed with or without diacritics ("nghe an" finds "Nghệ An"), or a code.
+        pattern = like_pattern(fold(text))
         query = query.where(
             or_(
-                func.lower(AgencyRow.name).like(pattern, escape="\\"),
+                AgencyRow.search_name.like(pattern, escape="\\"),
                 func.lower(AgencyRow.code).like(pattern, escape="\\"),
             )
         )

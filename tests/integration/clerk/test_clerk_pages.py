@@ -214,3 +214,15 @@ def test_a_dissolved_agency_is_not_offered_as_a_recipient(office: Office) -> Non
     assert page.status_code == 200
     assert "UBND tỉnh Nghệ An" in page.text
     assert "Bộ Thông tin và Truyền thông" not in page.text
+
+
+def test_the_recipient_search_finds_names_typed_without_diacritics(office: Office) -> None:
+    clerk = office.login("vanthu.vpcp")
+    found = clerk.get("/van-thu/soan-thao", params={"tim_noi_nhan": "nghe an"})
+    assert "UBND tỉnh Nghệ An" in found.text
+    assert (
+        clerk.get("/van-thu/soan-thao", params={"tim_noi_nhan": "H41"}).text.count(
+            'value="000.00.00.H41"'
+        )
+        == 1
+    )
