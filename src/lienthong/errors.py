@@ -8,7 +8,8 @@ Exception tree::
     └── exchange.errors.ExchangeError   hub refusals (DUPLICATE_DOCUMENT, STATUS_NOT_ALLOWED, ...)
 
 An API answers a refusal with ``{"error": {"code": ..., "message": ..., "detail": {...}}}`` and
-the HTTP status below. ``docs/errors.md`` is generated from this table (``lienthong errors``).
+the HTTP status below; a page shows the code's Vietnamese sentence instead (``messages.py``).
+``docs/errors.md`` is generated from both tables (``lienthong errors``).
 """
 
 from __future__ import annotations
@@ -442,16 +443,20 @@ class LienthongError(Exception):
 
 def render_markdown() -> str:
     """The error table as Markdown, for ``docs/errors.md``."""
+    from lienthong.messages import vietnamese  # it imports this module
+
     lines = [
         "# Error codes",
         "",
         "Every refusal carries one of these codes; the list is closed. Generated from",
-        "`src/lienthong/errors.py` by `lienthong errors > docs/errors.md`.",
+        "`src/lienthong/errors.py` and `src/lienthong/messages.py` by",
+        "`lienthong errors > docs/errors.md`. The JSON APIs send the English sentence; pages",
+        "show the Vietnamese one, with the code in small print as a reference for support.",
         "",
-        "| code | HTTP | meaning |",
-        "|---|---|---|",
+        "| code | HTTP | meaning | on pages |",
+        "|---|---|---|---|",
     ]
     for code in ErrorCode:
         status, sentence = ERROR_TABLE[code]
-        lines.append(f"| `{code}` | {status} | {sentence} |")
+        lines.append(f"| `{code}` | {status} | {sentence} | {vietnamese(code)} |")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,251 @@
+"""The Vietnamese sentence a person reads on a page for each error code, in one table.
+
+``errors.ERROR_TABLE`` holds the HTTP status and the English sentence that the JSON APIs send
+(``{"error": {"code", "message", "detail"}}``); pages never show that sentence. A page shows
+:func:`vietnamese` of the refusal's code instead, and at most the code itself, small, as a
+reference for support. Every code of the closed list has a sentence here (a unit test checks).
+"""
+
+from __future__ import annotations
+
+from lienthong.errors import ErrorCode
+
+NOTHING_STORED = "không có gì được lưu"
+
+VIETNAMESE: dict[ErrorCode, str] = {
+    # Input that cannot be read
+    ErrorCode.PACKAGE_MALFORMED: "Gói tin không đúng định dạng edXML.",
+    ErrorCode.PACKAGE_TOO_LARGE: "Gói tin vượt quá dung lượng cho phép.",
+    ErrorCode.PACKAGE_FORBIDDEN_XML: (
+        "Gói tin dùng cấu trúc XML bị cấm (DOCTYPE, thực thể, tham chiếu ra ngoài)."
+    ),
+    ErrorCode.PACKAGE_WRONG_NAMESPACE: (
+        "Gói tin không phải edXML theo QCVN 102:2016/BTTTT (sai không gian tên)."
+    ),
+    ErrorCode.PACKAGE_FIELD_MISSING: "Gói tin thiếu một trường bắt buộc của edXML.",
+    ErrorCode.PACKAGE_FIELD_INVALID: "Một trường của gói tin edXML có giá trị sai định dạng.",
+    ErrorCode.ATTACHMENT_ENCODING_INVALID: "Tệp đính kèm không được mã hóa base64 hợp lệ.",
+    ErrorCode.MANIFEST_MISMATCH: (
+        "Danh sách tệp đính kèm khai báo không khớp với các tệp đính kèm trong gói tin."
+    ),
+    ErrorCode.PACKAGE_KIND_MISMATCH: "Chức năng này không nhận loại gói tin đã gửi.",
+    ErrorCode.HASH_MISMATCH: "Mã băm SHA-256 của nội dung khác với mã băm đã khai báo.",
+    ErrorCode.REQUEST_INVALID: "Thông tin gửi lên không hợp lệ; vui lòng kiểm tra lại.",
+    # Who is asking
+    ErrorCode.AUTH_FAILED: (
+        "Không xác thực được: mã hệ thống không tồn tại hoặc khóa bí mật không đúng."
+    ),
+    ErrorCode.AUTH_REPLAYED: (
+        "Thời điểm của yêu cầu nằm ngoài khoảng thời gian cho phép; vui lòng gửi lại."
+    ),
+    ErrorCode.FORBIDDEN: "Bạn không có quyền thực hiện thao tác này.",
+    ErrorCode.SENDER_MISMATCH: "Cơ quan gửi ghi trong gói tin không phải cơ quan đã xác thực.",
+    # Registry
+    ErrorCode.AGENCY_UNKNOWN: "Cơ quan không có trong danh mục.",
+    ErrorCode.AGENCY_EXISTS: "Đã có cơ quan đăng ký với mã định danh này.",
+    ErrorCode.AGENCY_CODE_INVALID: "Mã định danh cơ quan không đúng định dạng.",
+    ErrorCode.AGENCY_INVALID: "Thông tin của cơ quan không thống nhất.",
+    ErrorCode.RECIPIENT_UNKNOWN: "Có nơi nhận không có trong danh bạ.",
+    ErrorCode.RECIPIENT_NOT_VALID: "Có nơi nhận đã đăng ký nhưng không còn hiệu lực vào ngày gửi.",
+    ErrorCode.RECIPIENT_MERGED: (
+        "Có nơi nhận không còn tồn tại vào ngày gửi (đã sáp nhập, chia tách); "
+        "vui lòng gửi đến cơ quan kế thừa."
+    ),
+    # Exchange rules
+    ErrorCode.DUPLICATE_DOCUMENT: "Văn bản này đã được gửi trước đó (trùng số, ký hiệu).",
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: "Khóa chống gửi trùng này đã được dùng cho một gói tin khác.",
+    ErrorCode.DOCUMENT_NOT_FOUND: "Không tìm thấy văn bản, hoặc bạn không có quyền xem.",
+    ErrorCode.DELIVERY_NOT_FOUND: "Không tìm thấy lượt chuyển văn bản này đến cơ quan của bạn.",
+    ErrorCode.NOT_YOUR_DOCUMENT: "Chỉ cơ quan ban hành mới được cập nhật, thay thế văn bản.",
+    ErrorCode.NOT_A_RECIPIENT: "Cơ quan này không phải là nơi nhận của văn bản.",
+    ErrorCode.STATUS_NOT_ALLOWED: "Thao tác không phù hợp với trạng thái hiện tại của văn bản.",
+    ErrorCode.STATUS_REASON_REQUIRED: "Cần nhập lý do khi trả lại văn bản.",
+    ErrorCode.TARGET_DOCUMENT_UNKNOWN: (
+        "Không tìm thấy văn bản được nhắc đến (văn bản cần thu hồi, cập nhật hoặc trả lời)."
+    ),
+    ErrorCode.DOCUMENT_RECALLED: "Văn bản đã được thu hồi hoặc đã bị thay thế.",
+    ErrorCode.ACK_NOT_ALLOWED: "Không thể xác nhận đã nhận văn bản ở trạng thái hiện tại.",
+    # Trust
+    ErrorCode.SIGNATURE_MISSING: "Gói tin chưa được ký số.",
+    ErrorCode.SIGNATURE_INVALID: "Chữ ký số của gói tin không hợp lệ.",
+    ErrorCode.CERTIFICATE_REVOKED: "Chứng thư số dùng để ký đã bị thu hồi.",
+    ErrorCode.CERTIFICATE_EXPIRED: "Chứng thư số dùng để ký không còn hiệu lực tại thời điểm ký.",
+    ErrorCode.CERTIFICATE_UNTRUSTED: (
+        "Chứng thư số dùng để ký không do tổ chức chứng thực chữ ký số được tin cậy cấp."
+    ),
+    ErrorCode.SIGNER_NOT_SENDER: "Chứng thư số dùng để ký không thuộc cơ quan gửi.",
+    ErrorCode.CERTIFICATE_USAGE_INVALID: (
+        "Chứng thư số dùng để ký không được phép dùng để ký văn bản."
+    ),
+    ErrorCode.REVOCATION_UNKNOWN: (
+        "Không xác định được chứng thư số dùng để ký có bị thu hồi hay không."
+    ),
+    ErrorCode.DOCUMENT_SIGNATURE_MISSING: (
+        "Tệp PDF của văn bản chính chưa có chữ ký số của cơ quan, tổ chức."
+    ),
+    # Issuance (Decree 30/2020 Art. 25)
+    ErrorCode.COMPETENT_SIGNATURE_MISSING: (
+        "Dự thảo chưa có chữ ký của người có thẩm quyền; văn bản chưa được cấp số."
+    ),
+    ErrorCode.COMPETENT_SIGNATURE_INVALID: (
+        "Chữ ký của người có thẩm quyền không hợp lệ; văn bản chưa được cấp số."
+    ),
+    ErrorCode.SECRET_DOCUMENT_NOT_EXCHANGEABLE: (
+        "Văn bản mật được cấp số theo sổ riêng và không được gửi qua trục liên thông."
+    ),
+    ErrorCode.NUMBER_REGISTER_BUSY: (
+        "Sổ đăng ký văn bản đang bận; văn bản chưa được cấp số, vui lòng thử lại."
+    ),
+    ErrorCode.RECEIPT_INVALID: (
+        "Biên nhận của trục liên thông không hợp lệ (sai cấu trúc, sai chữ ký hoặc thuộc "
+        "gói tin khác)."
+    ),
+    ErrorCode.HUB_UNAVAILABLE: (
+        "Không kết nối được trục liên thông, hoặc trục trả lời bất thường; vui lòng thử lại sau."
+    ),
+    # Federation (hub to hub)
+    ErrorCode.HUB_UNKNOWN: (
+        f"Trục chuyển tiếp không có trong danh bạ định tuyến; {NOTHING_STORED}."
+    ),
+    ErrorCode.HUB_SIGNATURE_INVALID: (
+        "Chữ ký của trục trên yêu cầu chuyển tiếp bị thiếu, sai định dạng, quá hạn hoặc không "
+        "khớp với chứng thư của trục trong danh bạ."
+    ),
+    ErrorCode.HUB_TLS_REQUIRED: (
+        "Chỉ nhận chuyển tiếp giữa các trục qua kết nối TLS hai chiều bằng chứng thư của trục; "
+        f"{NOTHING_STORED}."
+    ),
+    ErrorCode.HUB_CERTIFICATE_INVALID: (
+        f"Chứng thư của trục không phải chứng thư X.509 dạng PEM đọc được; {NOTHING_STORED}."
+    ),
+    ErrorCode.FORWARD_LOOP: "Gói tin đã đi qua trục này (vòng lặp định tuyến).",
+    ErrorCode.FORWARD_NOT_ALLOWED: (
+        "Trục này không được chuyển tiếp gói tin của cơ quan gửi hoặc đến các nơi nhận này."
+    ),
+    ErrorCode.FORWARD_SENDER_UNKNOWN: (
+        f"Cơ quan gửi chưa có trong danh bạ định tuyến của trục này; {NOTHING_STORED}, trục "
+        "chuyển tiếp sẽ gửi lại sau lần cập nhật danh bạ tiếp theo."
+    ),
+    ErrorCode.OUTBOX_ITEM_NOT_FOUND: "Không tìm thấy mục này trong hàng đợi chuyển tiếp.",
+    # Accounts (web users, sessions)
+    ErrorCode.LOGIN_FAILED: "Tên đăng nhập hoặc mật khẩu không đúng.",
+    ErrorCode.LOGIN_THROTTLED: (
+        "Bạn đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."
+    ),
+    ErrorCode.CSRF_INVALID: (
+        "Biểu mẫu đã hết hạn hoặc không hợp lệ (thiếu mã chống giả mạo). Không có thay đổi "
+        "nào được lưu; vui lòng tải lại trang và thử lại."
+    ),
+    ErrorCode.USER_EXISTS: "Đã có người dùng với tên đăng nhập này.",
+    ErrorCode.USER_UNKNOWN: "Không tìm thấy người dùng.",
+    ErrorCode.USER_INVALID: (
+        "Tên đăng nhập, vai trò, cơ quan hoặc mật khẩu của người dùng không đúng quy định."
+    ),
+    # Public service portal (dossier sync, catalogue, feedback)
+    ErrorCode.PORTAL_BATCH_TOO_LARGE: (f"Mỗi lần gửi chỉ được tối đa 1.000 mục; {NOTHING_STORED}."),
+    ErrorCode.PORTAL_DOSSIER_INVALID: (
+        "Hồ sơ hoặc bước xử lý thiếu trường bắt buộc hoặc có giá trị sai định dạng."
+    ),
+    ErrorCode.PORTAL_DATE_INVALID: (
+        "Ngày giờ không đúng định dạng yyyyMMddHHmmss (giờ Việt Nam) hoặc không tồn tại."
+    ),
+    ErrorCode.PORTAL_DOSSIER_CODE_INVALID: "Mã hồ sơ bị trống hoặc không hợp lệ.",
+    ErrorCode.PORTAL_AGENCY_NOT_IN_SCOPE: (
+        "Cơ quan của hồ sơ không thuộc phạm vi của hệ thống một cửa điện tử đã xác thực."
+    ),
+    ErrorCode.PORTAL_TRANSITION_NOT_ALLOWED: (
+        "Không thể chuyển hồ sơ từ trạng thái hiện tại sang trạng thái đã gửi."
+    ),
+    ErrorCode.PORTAL_DOSSIER_NOT_FOUND: "Không tìm thấy hồ sơ có mã này.",
+    ErrorCode.PORTAL_PROCEDURE_INVALID: (
+        "Thông tin thủ tục hành chính trong danh mục không đầy đủ hoặc không thống nhất; "
+        "chưa nhập thủ tục nào."
+    ),
+    ErrorCode.PORTAL_PROCEDURE_NOT_FOUND: "Không tìm thấy thủ tục hành chính có mã này.",
+    ErrorCode.PORTAL_RECODE_INVALID: (
+        "Mã TTHC mới không được công bố cho cơ quan, cấp này tại thời điểm tiếp nhận."
+    ),
+    ErrorCode.PORTAL_SERVICE_UNKNOWN: "Cổng kết nối không có dịch vụ với tên này.",
+    ErrorCode.PORTAL_SESSION_INVALID: (
+        "Phiên kết nối bị thiếu, không đúng hoặc đã hết hạn; vui lòng đăng nhập lại (LayToken)."
+    ),
+    ErrorCode.PORTAL_FEEDBACK_INVALID: (
+        "Phản ánh, kiến nghị còn thiếu thông tin bắt buộc hoặc có nội dung quá dài."
+    ),
+    ErrorCode.PORTAL_FEEDBACK_NOT_FOUND: "Không tìm thấy phản ánh, kiến nghị có mã này.",
+    ErrorCode.PORTAL_FEEDBACK_RATE_LIMITED: (
+        "Bạn đã gửi quá nhiều phản ánh trong thời gian ngắn. Vui lòng thử lại sau."
+    ),
+    ErrorCode.PORTAL_FEEDBACK_STATE: "Thao tác không phù hợp với trạng thái hiện tại.",
+    # Reporting (Decree 09/2019/NĐ-CP)
+    ErrorCode.REGIME_UNKNOWN: "Không có chế độ báo cáo đang có hiệu lực với mã này.",
+    ErrorCode.REGIME_INVALID: (
+        "Chế độ báo cáo thiếu nội dung theo Điều 8 Nghị định 09/2019/NĐ-CP hoặc thời hạn gửi "
+        "không đúng quy định."
+    ),
+    ErrorCode.REPORT_PERIOD_INVALID: (
+        "Kỳ báo cáo không thuộc chế độ báo cáo này (ví dụ: 2026-M03, 2026-Q1, 2026-Y)."
+    ),
+    ErrorCode.REPORT_PERIOD_CLOSED: f"Kỳ báo cáo đã đóng; {NOTHING_STORED}.",
+    ErrorCode.REPORT_NOT_EXPECTED: (
+        "Đơn vị không thuộc diện báo cáo theo chế độ này trong kỳ này."
+    ),
+    ErrorCode.REPORT_UNIT_MISMATCH: (
+        "Đơn vị chỉ được gửi báo cáo của mình và xử lý các báo cáo gửi đến mình."
+    ),
+    ErrorCode.REPORT_NOT_FOUND: "Không tìm thấy báo cáo.",
+    ErrorCode.REPORT_STATE_INVALID: "Trạng thái hiện tại của báo cáo không cho phép thao tác này.",
+    ErrorCode.REPORT_LOCKED: (
+        "Báo cáo đã được chấp nhận và khóa; muốn điều chỉnh phải tạo phiên bản mới kèm lý do."
+    ),
+    ErrorCode.REPORT_REASON_REQUIRED: (
+        "Trả lại báo cáo cần có ý kiến; điều chỉnh báo cáo cần có lý do."
+    ),
+    ErrorCode.REPORT_VALIDATION_FAILED: (
+        f"Số liệu báo cáo không đáp ứng quy tắc của biểu mẫu; {NOTHING_STORED}."
+    ),
+    ErrorCode.REPORT_TEMPLATE_INVALID: (
+        "Tệp bảng tính không phải mẫu của biểu này (phiên bản, trang tính, công thức hoặc ô); "
+        f"{NOTHING_STORED}."
+    ),
+    ErrorCode.REPORT_FILE_TOO_LARGE: "Tệp tải lên vượt quá dung lượng cho phép.",
+    ErrorCode.REPORT_SIGNATURE_INVALID: (
+        "Tệp PDF không phải bản báo cáo được thủ trưởng đơn vị ký số hợp lệ."
+    ),
+    ErrorCode.REPORT_REQUEST_NOT_FOUND: "Không tìm thấy yêu cầu báo cáo đột xuất, chuyên đề.",
+    ErrorCode.REPORT_TEMPLATE_VERSION: (
+        "Tệp bảng tính được lập từ phiên bản khác của biểu mẫu hoặc chế độ báo cáo; vui lòng "
+        "tải mẫu hiện hành. Không có gì được lưu."
+    ),
+    ErrorCode.REPORT_SHEET_MISSING: (
+        f"Tệp bảng tính thiếu một trang tính của mẫu; {NOTHING_STORED}."
+    ),
+    ErrorCode.REPORT_CELL_NOT_NUMBER: (
+        f"Có ô số liệu chứa chữ, không phải là số; {NOTHING_STORED}."
+    ),
+    ErrorCode.REPORT_FORMULA_REFUSED: (
+        "Tệp bảng tính có công thức; vui lòng chỉ nhập giá trị. Không có gì được lưu."
+    ),
+    ErrorCode.REPORT_FILE_UNSAFE: (
+        "Tệp không phải tệp XLSX an toàn (không phải tệp ZIP, quá nhiều thành phần hoặc ô, "
+        f"hoặc tỷ lệ giải nén bất thường); {NOTHING_STORED}."
+    ),
+    ErrorCode.REPORT_REQUEST_INVALID: (
+        "Yêu cầu báo cáo cần có đơn vị nhận, ngày chốt số liệu và hạn gửi sau ngày chốt."
+    ),
+    ErrorCode.REPORT_REQUEST_CLOSED: f"Yêu cầu báo cáo đã đóng; {NOTHING_STORED}.",
+    # Anything else
+    ErrorCode.STORAGE_UNAVAILABLE: (
+        f"Hệ thống lưu trữ tạm thời không sẵn sàng; {NOTHING_STORED}, vui lòng thử lại."
+    ),
+    ErrorCode.INTERNAL: (
+        f"Hệ thống gặp lỗi ngoài dự kiến; {NOTHING_STORED}. Vui lòng thử lại sau."
+    ),
+}
+
+
+def vietnamese(code: ErrorCode) -> str:
+    """The sentence a page shows for ``code``. Every code of the closed list has one (a unit
+    test checks); a general sentence stands in rather than an English one should a new code
+    reach a page before its translation."""
+    return VIETNAMESE.get(code, "Không thực hiện được yêu cầu.")
