@@ -226,3 +226,99 @@ def test_the_operator_drills_into_an_agency_in_the_monitoring_centre(
     operator.wait_for_load_state()
     assert "/giam-sat/don-vi/000.00.00.H41" in operator.url
     shots.take(operator, "don-vi-nghe-an")
+
+
+def _compose_sign_issue(
+    browser: Browser,
+    shipped: Shipped,
+    shots: Shots,
+    pdf: Path,
+    notation: str,
+    recipients: tuple[str, ...],
+    start: str = "/van-thu/soan-thao",
+    step: str = "",
+) -> tuple[Page, str]:
+    """The Government Office's clerk composes (or, from ``start``, replaces), its leader signs,
+    the clerk numbers and sends; the clerk's page and the document's path come back."""
+    pdf.write_bytes(render_lines(["VĂN PHÒNG CHÍNH PHỦ", f"Văn bản {notation}"]))
+    clerk = _signed_in(browser, shipped, "vanthu.vpcp")
+    clerk.goto(start)
+    clerk.get_by_label("Tệp dự thảo (PDF)").set_input_files(str(pdf))
+    clerk.get_by_label("Ký hiệu").fill(notation)
+    clerk.get_by_label("Trích yếu nội dung").fill(f"V/v kiểm thử {notation}")
+    clerk.get_by_label("Chức vụ người ký").fill("Bộ trưởng, Chủ nhiệm")
+    for code in recipients:
+        box = clerk.locator(f'input[name="recipients"][value="{code}"]')
+        if not box.is_checked():
+            box.check()
+    shots.take(clerk, f"{step}soan-thao")
+    clerk.get_by_role("button", name="Lưu dự thảo, trình ký").click()
+    expect(clerk.get_by_text("Chờ lãnh đạo ký").first).to_be_visible()
+    draft_url = clerk.url.split("?")[0]
+    leader = _signed_in(browser, shipped, "lanhdao.vpcp")
+    leader.goto(draft_url)
+    leader.get_by_role("button", name="Ký số (người có thẩm quyền)").click()
+    expect(leader.get_by_text("Lãnh đạo đã ký dự thảo.")).to_be_visible()
+    leader.context.close()
+    clerk.goto(draft_url)
+    clerk.get_by_role("button", name="Cấp số, đóng dấu và gửi").click()
+    expect(clerk.get_by_text("Đã cấp số, đóng dấu và gửi văn bản.")).to_be_visible()
+    shots.take(clerk, f"{step}da-gui")
+    return clerk, "/" + clerk.url.split("?")[0].split("/", 3)[3]
+
+
+def test_the_sender_updates_recalls_and_replaces_a_document(
+    browser: Browser, shipped: Shipped, shots: Shots, tmp_path: Path
+) -> None:
+    recipients = ("000.00.00.H41", "000.00.00.G12")
+    clerk, path = _compose_sign_issue(
+        browser, shipped, shots, tmp_path / "a.pdf", "VPCP-CNTH", recipients, step="1-"
+    )
+
+    # Update: a new processing deadline; Nghệ An agrees (15), the sender sees the answer.
+    clerk.get_by_label("Hạn xử lý").fill("2027-01-15")
+    clerk.get_by_role("button", name="Gửi cập nhật văn bản").click()
+    expect(clerk.get_by_text("Đã gửi cập nhật văn bản đến các nơi nhận.")).to_be_visible()
+    recipient = _signed_in(browser, shipped, "vanthu.nghean", width=1024)
+    recipient.goto(path)
+    expect(recipient.get_by_text("Cơ quan gửi đề nghị cập nhật văn bản này.")).to_be_visible()
+    shots.take(recipient, "2-de-nghi-cap-nhat")
+    recipient.get_by_role("button", name="Đồng ý cập nhật").click()
+    expect(recipient.get_by_text("Đã đồng ý cập nhật.")).to_be_visible()
+
+    # Recall: Nghệ An agrees (15), the sender's recipients table says so.
+    clerk.goto(path)
+    clerk.get_by_label("Lý do thu hồi (bắt buộc)").fill("Ban hành nhầm đối tượng")
+    clerk.get_by_role("button", name="Đề nghị thu hồi văn bản").click()
+    expect(clerk.get_by_text("Đã gửi yêu cầu thu hồi.")).to_be_visible()
+    recipient.goto(path)
+    expect(recipient.get_by_text("Cơ quan gửi đề nghị thu hồi văn bản này.")).to_be_visible()
+    recipient.get_by_role("button", name="Đồng ý thu hồi").click()
+    expect(recipient.get_by_text("Đã đồng ý thu hồi.")).to_be_visible()
+    shots.take(recipient, "3-dong-y-thu-hoi")
+    clerk.goto(path)
+    nghe_an = clerk.locator("tr", has_text="UBND tỉnh Nghệ An")
+    expect(nghe_an).to_contain_text("đã thu hồi")
+    shots.take(clerk, "4-da-thu-hoi")
+
+    # Replace: a second document, from the first one's "Thay thế", to the same recipients.
+    other, replaced = _compose_sign_issue(
+        browser, shipped, shots, tmp_path / "b.pdf", "VPCP-CNTH2", recipients, step="5-"
+    )
+    expect(other.get_by_role("link", name="Thay thế")).to_be_visible()
+    replacement, new_path = _compose_sign_issue(
+        browser,
+        shipped,
+        shots,
+        tmp_path / "c.pdf",
+        "VPCP-CNTH3",
+        recipients,
+        start=f"{replaced}/thay-the",
+        step="6-thay-the-",
+    )
+    assert new_path != replaced
+    replacement.goto(replaced)
+    expect(replacement.get_by_text("Đã bị thay thế").first).to_be_visible()
+    recipient.goto(new_path)
+    expect(recipient.get_by_text("Chữ ký hợp lệ").first).to_be_visible()
+    shots.take(recipient, "7-van-ban-thay-the")

@@ -34,6 +34,8 @@ NOTICES = {
     "06": "Đã cập nhật: hoàn thành.",
     "15": "Đã đồng ý thu hồi.",
     "16": "Đã từ chối thu hồi.",
+    "15-update": "Đã đồng ý cập nhật.",
+    "16-update": "Đã từ chối cập nhật.",
     "13": "Đã gửi yêu cầu thu hồi.",
     "update": "Đã gửi cập nhật văn bản đến các nơi nhận.",
     "draft": "Đã lưu dự thảo; chờ lãnh đạo ký.",
@@ -199,6 +201,7 @@ async def set_status(
     code: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
     specialist: Annotated[str, Form()] = "",
+    ask: Annotated[str, Form()] = "",
 ) -> Response:
     service = clerk_of(request)
     try:
@@ -215,7 +218,8 @@ async def set_status(
             return not_found(request)
         status_code = 403 if exc.code is ErrorCode.FORBIDDEN else 422
         return await _document_error(request, document_id, user, _error_text(exc), status_code)
-    return RedirectResponse(f"/van-thu/van-ban/{document_id}?tb={code}", status_code=303)
+    notice = f"{code}-update" if code in ("15", "16") and ask == "update" else code
+    return RedirectResponse(f"/van-thu/van-ban/{document_id}?tb={notice}", status_code=303)
 
 
 @router.post("/van-thu/van-ban/{document_id}/thu-hoi", dependencies=[Depends(csrf_check)])

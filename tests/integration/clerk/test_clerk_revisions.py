@@ -75,9 +75,12 @@ def test_an_update_adds_a_recipient_who_finds_it_in_the_inbox_and_is_answered_wi
     assert "đề nghị cập nhật" in page.text and "Đồng ý cập nhật" in page.text
     agreed = first.post(
         f"/van-thu/van-ban/{document_id}/trang-thai",
-        data={"csrf_token": csrf_of(page.text), "code": "15"},
+        data={"csrf_token": csrf_of(page.text), "code": "15", "ask": "update"},
     )
     assert agreed.status_code == 200, agreed.text
+    # The notice names what was agreed to (an update, not a recall).
+    assert "Đã đồng ý cập nhật." in agreed.text and "Đã đồng ý thu hồi." not in agreed.text
+    assert 'name="ask" value="update"' in page.text
     assert _recipients(office, document_id)[NGHE_AN]["pending"] is None
     with office.container.db.read() as session:
         events = session.scalars(
