@@ -59,6 +59,7 @@ class ErrorCode(StrEnum):
     # Trust
     SIGNATURE_MISSING = "SIGNATURE_MISSING"
     SIGNATURE_INVALID = "SIGNATURE_INVALID"
+    SIGNATURE_NOT_XMLDSIG = "SIGNATURE_NOT_XMLDSIG"
     CERTIFICATE_REVOKED = "CERTIFICATE_REVOKED"
     CERTIFICATE_EXPIRED = "CERTIFICATE_EXPIRED"
     CERTIFICATE_UNTRUSTED = "CERTIFICATE_UNTRUSTED"
@@ -199,6 +200,12 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.ACK_NOT_ALLOWED: (409, "This delivery cannot be acknowledged in its state."),
     ErrorCode.SIGNATURE_MISSING: (422, "The package carries no XML signature."),
     ErrorCode.SIGNATURE_INVALID: (422, "The package's XML signature does not verify."),
+    ErrorCode.SIGNATURE_NOT_XMLDSIG: (
+        422,
+        "The Signature element is in the edXML namespace, not in the XML-DSig namespace "
+        "http://www.w3.org/2000/09/xmldsig# (as in the official SDK's samples): declare "
+        'xmlns="http://www.w3.org/2000/09/xmldsig#" on Signature and re-sign.',
+    ),
     ErrorCode.CERTIFICATE_REVOKED: (422, "The signing certificate is revoked."),
     ErrorCode.CERTIFICATE_EXPIRED: (
         422,

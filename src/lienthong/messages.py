@@ -68,6 +68,11 @@ VIETNAMESE: dict[ErrorCode, str] = {
     # Trust
     ErrorCode.SIGNATURE_MISSING: "Gói tin chưa được ký số.",
     ErrorCode.SIGNATURE_INVALID: "Chữ ký số của gói tin không hợp lệ.",
+    ErrorCode.SIGNATURE_NOT_XMLDSIG: (
+        "Phần tử Signature của gói tin nằm trong không gian tên edXML, không theo chuẩn "
+        "XML-DSig: phần mềm gửi cần khai báo không gian tên http://www.w3.org/2000/09/xmldsig# "
+        "cho chữ ký và ký lại."
+    ),
     ErrorCode.CERTIFICATE_REVOKED: "Chứng thư số dùng để ký đã bị thu hồi.",
     ErrorCode.CERTIFICATE_EXPIRED: "Chứng thư số dùng để ký không còn hiệu lực tại thời điểm ký.",
     ErrorCode.CERTIFICATE_UNTRUSTED: (

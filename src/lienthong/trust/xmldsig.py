@@ -147,7 +147,8 @@ def verify_package_signature(data: bytes, *, allow_sha1: bool) -> VerifiedSignat
     KeyInfo. Certificate validity, path and revocation are *not* judged here (see ``certs``).
 
     Raises :class:`SignatureCheckError`: ``SIGNATURE_MISSING`` when there is no signature,
-    ``SIGNATURE_INVALID`` otherwise (``check`` = integrity or signature).
+    ``SIGNATURE_NOT_XMLDSIG`` when the only one is an edXML-namespace ``Signature`` (the
+    official SDK's samples), ``SIGNATURE_INVALID`` otherwise (``check`` = integrity or signature).
     """
     parser = safe_parser()
     try:
@@ -159,8 +160,9 @@ def verify_package_signature(data: bytes, *, allow_sha1: bool) -> VerifiedSignat
         if root.find(".//e:Signature", _NSMAP) is not None:
             raise SignatureCheckError(
                 "signature",
-                ErrorCode.SIGNATURE_INVALID,
-                "The Signature element is not in the XML-DSig namespace.",
+                ErrorCode.SIGNATURE_NOT_XMLDSIG,
+                "The Signature element is in the edXML namespace, not in the XML-DSig "
+                "namespace http://www.w3.org/2000/09/xmldsig#: it cannot be verified.",
             )
         raise SignatureCheckError("signature", ErrorCode.SIGNATURE_MISSING, "No ds:Signature.")
     if len(signatures) != 1:

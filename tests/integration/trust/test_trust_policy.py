@@ -250,8 +250,20 @@ def test_refuses_the_sample_packages_whose_signatures_are_bogus(
     before = counts(container)
     with pytest.raises(LienthongError) as caught:
         send(container, "000.00.00.A80", data)
-    assert caught.value.code is ErrorCode.SIGNATURE_INVALID
+    assert caught.value.code is ErrorCode.SIGNATURE_NOT_XMLDSIG
     assert counts(container) == before
+
+
+def test_accepts_the_sample_packages_under_warn_and_reports_the_namespace_exactly(
+    db: Database, tmp_path: Any, demo_pki: DemoPKI, samples_dir: Any
+) -> None:
+    container = container_for(db, tmp_path, trust_policy="warn", trusted_roots=demo_pki.root_path)
+    register(container, "000.00.00.A80")
+    register(container, "28.22.H17")
+    result = send(container, "000.00.00.A80", (samples_dir / "edoc_new.edxml").read_bytes())
+    report = stored_report(container, result.message_id)
+    assert report["would_refuse"] == "SIGNATURE_NOT_XMLDSIG"
+    assert "edXML namespace" in check(report, "signature")["message"]
 
 
 # -- by message kind (Decision 28/2018 requires the signature on documents) ------------------

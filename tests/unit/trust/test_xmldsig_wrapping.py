@@ -122,7 +122,9 @@ def test_refuses_a_signature_outside_the_xmldsig_namespace(samples_dir: object) 
     from pathlib import Path
 
     data = (Path(str(samples_dir)) / "edoc_new.edxml").read_bytes()
-    assert problem(data).code is ErrorCode.SIGNATURE_INVALID
+    found = problem(data)
+    assert found.code is ErrorCode.SIGNATURE_NOT_XMLDSIG
+    assert "edXML namespace" in found.message
 
 
 def test_verifies_legacy_rsa_sha1_only_when_allowed(demo_pki: DemoPKI) -> None:
