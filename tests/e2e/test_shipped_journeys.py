@@ -322,3 +322,43 @@ def test_the_sender_updates_recalls_and_replaces_a_document(
     recipient.goto(new_path)
     expect(recipient.get_by_text("Chữ ký hợp lệ").first).to_be_visible()
     shots.take(recipient, "7-van-ban-thay-the")
+
+
+# Every page a role starts from, as the demo shows it: nothing wider than the screen (tables
+# scroll inside their own box), no page without data, no English or error code on screen.
+LAYOUT_PAGES: dict[str | None, tuple[str, ...]] = {
+    "vanthu.vpcp": ("/van-thu", "/van-thu/di", "/van-thu/soan-thao"),
+    "vanhanh": ("/giam-sat", "/giam-sat/don-vi", "/giam-sat/van-chuyen"),
+    "baocao.nghean": ("/bao-cao", "/bao-cao/trung-tam"),
+    "dichvucong": ("/dich-vu-cong/quan-tri", "/dich-vu-cong/quan-tri/xep-hang"),
+    None: ("/dich-vu-cong", "/dich-vu-cong/phan-anh/cong-khai"),
+}
+WIDTHS = (1366, 1024, 390)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_starting_pages_fit_the_screen_at_every_width(
+    browser: Browser, shipped: Shipped, shots: Shots, width: int
+) -> None:
+    too_wide: list[str] = []
+    for username, paths in LAYOUT_PAGES.items():
+        if username is None:
+            context = browser.new_context(
+                base_url=shipped.url, viewport={"width": width, "height": 900}, locale="vi-VN"
+            )
+            page = context.new_page()
+        else:
+            page = _signed_in(browser, shipped, username, width=width)
+        for path in paths:
+            answer = page.goto(path)
+            assert answer is not None and answer.status == 200, (path, answer and answer.status)
+            page.wait_for_load_state()
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 1:
+                too_wide.append(f"{path} ({username}): {overflow}px wider than {width}")
+            who = (username or "cong-dan").replace(".", "-")
+            shots.take(page, f"{width}-{who}{path}".replace("/", "_"))
+        page.context.close()
+    assert not too_wide, too_wide
