@@ -146,6 +146,127 @@ def type_and_subject(type_name: str | None, subject: str | None) -> str:
     return " ".join(p for p in ((type_name or "").strip(), (subject or "").strip()) if p)
 
 
+# The columns of the prescribed registers (Decree 30/2020/NĐ-CP Appendix IV).
+INCOMING_COLUMNS = (
+    "Ngày đến",
+    "Số đến",
+    "Tác giả",
+    "Số, ký hiệu",
+    "Ngày tháng",
+    "Tên loại và trích yếu nội dung",
+    "Đơn vị hoặc người nhận",
+    "Ký nhận",
+    "Ghi chú",
+)
+OUTGOING_COLUMNS = (
+    "Số, ký hiệu văn bản",
+    "Ngày tháng văn bản",
+    "Tên loại và trích yếu nội dung văn bản",
+    "Người ký",
+    "Nơi nhận văn bản",
+    "Đơn vị, người nhận bản lưu",
+    "Số lượng bản",
+    "Ngày chuyển",
+    "Ký nhận",
+    "Ghi chú",
+)
+
+Cell = str | int | date | None
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    """One line of a register: its cells in the columns' order, and its ``mark`` when it is
+    struck through ("Đã thu hồi", "Đã bị thay thế": kept in the register, no longer in force;
+    empty otherwise)."""
+
+    document_id: str
+    cells: tuple[Cell, ...]
+    mark: str = ""
+
+    @property
+    def struck(self) -> bool:
+        return bool(self.mark)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The cells as a page shows them (dates as dd/mm/yyyy)."""
+        return tuple(cell_text(c) for c in self.cells)
+
+
+def _mark(recalled: bool, state: str) -> str:
+    if recalled or state == "recalled":
+        return "Đã thu hồi"
+    if state == "replaced":
+        return "Đã bị thay thế"
+    return ""
+
+
+def cell_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _number_notation(number: str | None, notation: str | None) -> str:
+    return "/".join(p for p in (number or "", notation or "") if p)
+
+
+def incoming_line(row: Mapping[str, Any]) -> RegisterLine:
+    """A line of the register of incoming documents from a row of
+    :func:`lienthong.clerk.store.incoming_register`."""
+    recalled = bool(row["recalled"]) or row["state"] == "recalled"
+    return RegisterLine(
+        document_id=str(row["document_id"]),
+        cells=(
+            vietnam_date(row["arrived_at"]),
+            int(row["arrival_number"]),
+            row["sender_name"],
+            _number_notation(row["code_number"], row["code_notation"]),
+            row["promulgation_date"],
+            type_and_subject(row["type_name"], row["subject"]),
+            row["assignee"] or "",
+            "",  # Ký nhận: signed on paper by whoever takes the document
+            register_note(
+                state=row["state"],
+                recalled=bool(row["recalled"]),
+                removed=bool(row["removed"]),
+                due=row["due_date"],
+                status=row["status"],
+            ),
+        ),
+        mark=_mark(recalled, str(row["state"])),
+    )
+
+
+def outgoing_line(row: Mapping[str, Any], *, keeper: str = "Văn thư") -> RegisterLine:
+    """A line of the register of outgoing documents from a row of
+    :func:`lienthong.clerk.store.outgoing_register`. Electronic copies are counted as the
+    recipients the document was sent to (removed ones excluded); the copy kept (bản lưu) is
+    the clerk's (``keeper``) and the composer's, when it was composed here."""
+    recipients = [r for r in row["recipients"] if not r["removed"]]
+    kept = "; ".join(p for p in (keeper, row["composed_by"] or "") if p)
+    state = str(row["state"])
+    return RegisterLine(
+        document_id=str(row["document_id"]),
+        cells=(
+            _number_notation(row["code_number"], row["code_notation"]),
+            row["promulgation_date"],
+            type_and_subject(row["type_name"], row["subject"]),
+            row["signer_name"] or "",
+            "; ".join(r["name"] for r in recipients),
+            kept,
+            len(recipients),
+            vietnam_date(row["sent_at"]),
+            "",
+            register_note(state=state, due=row["due_date"]),
+        ),
+        mark=_mark(False, state),
+    )
+
+
 # --- the timeline a person reads -------------------------------------------------------------
 
 

@@ -23,7 +23,9 @@ def status(at: str, recipient: str, code: str, **kw: Any) -> dict[str, Any]:
     }
 
 
-def delivery(at: str, recipient: str, message: str, kind: str = "edoc", **kw: Any) -> dict[str, Any]:
+def delivery(
+    at: str, recipient: str, message: str, kind: str = "edoc", **kw: Any
+) -> dict[str, Any]:
     return {
         "type": "delivery",
         "at": f"2026-11-20T{at}:00+00:00",
@@ -83,9 +85,7 @@ def test_a_repeated_arrival_and_a_retried_status_show_once() -> None:
 
 def test_a_note_that_only_repeats_the_status_is_not_shown() -> None:
     items = [status("03:00", B, "03", description="Đã tiếp nhận, vào sổ văn bản đến")]
-    lines = readable_timeline(
-        items, names=NAMES, boilerplate={"Đã tiếp nhận, vào sổ văn bản đến"}
-    )
+    lines = readable_timeline(items, names=NAMES, boilerplate={"Đã tiếp nhận, vào sổ văn bản đến"})
     assert lines[0].note is None
 
 
