@@ -182,16 +182,16 @@ class ClerkService:
             names = {
                 a.code: a.name for a in self._agencies(session, [view["sender"], *_codes(view)])
             }
-            row = store.registration(session, document_id, user.agency_code)
+            entry = store.registration(session, document_id, user.agency_code)
             registered = (
                 None
-                if row is None
+                if entry is None
                 else {
-                    "number": row.arrival_number,
-                    "year": row.year,
-                    "at": row.registered_at,
-                    "by": row.registered_by,
-                    "due_date": row.due_date,
+                    "number": entry.arrival_number,
+                    "year": entry.year,
+                    "at": entry.registered_at,
+                    "by": entry.registered_by,
+                    "due_date": entry.due_date,
                 }
             )
         view["names"] = names
