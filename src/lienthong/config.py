@@ -248,6 +248,15 @@ class Settings(BaseSettings):
         default="",
         description="Working-day calendar: extra working days, comma-separated ISO dates",
     )
+    clerk_processing_days: int = Field(
+        default=10,
+        ge=0,
+        description=(
+            "Clerk application: the internal processing deadline (hạn xử lý) a received "
+            "document gets when registered, in working days after registration, when its "
+            "sender asked for none (the sender's DueDate is the default otherwise); 0: none"
+        ),
+    )
 
     @property
     def resolved_blob_dir(self) -> Path:

@@ -56,6 +56,7 @@ class ErrorCode(StrEnum):
     TARGET_DOCUMENT_UNKNOWN = "TARGET_DOCUMENT_UNKNOWN"
     DOCUMENT_RECALLED = "DOCUMENT_RECALLED"
     ACK_NOT_ALLOWED = "ACK_NOT_ALLOWED"
+    DUE_DATE_INVALID = "DUE_DATE_INVALID"
     # Trust
     SIGNATURE_MISSING = "SIGNATURE_MISSING"
     SIGNATURE_INVALID = "SIGNATURE_INVALID"
@@ -198,6 +199,7 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ),
     ErrorCode.DOCUMENT_RECALLED: (409, "The document has been recalled or replaced."),
     ErrorCode.ACK_NOT_ALLOWED: (409, "This delivery cannot be acknowledged in its state."),
+    ErrorCode.DUE_DATE_INVALID: (400, "The processing deadline (due date) is before today."),
     ErrorCode.SIGNATURE_MISSING: (422, "The package carries no XML signature."),
     ErrorCode.SIGNATURE_INVALID: (422, "The package's XML signature does not verify."),
     ErrorCode.SIGNATURE_NOT_XMLDSIG: (

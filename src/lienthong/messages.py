@@ -64,6 +64,7 @@ VIETNAMESE: dict[ErrorCode, str] = {
         "Không tìm thấy văn bản được nhắc đến (văn bản cần thu hồi, cập nhật hoặc trả lời)."
     ),
     ErrorCode.DOCUMENT_RECALLED: "Văn bản đã được thu hồi hoặc đã bị thay thế.",
+    ErrorCode.DUE_DATE_INVALID: "Hạn xử lý không được trước ngày hôm nay.",
     ErrorCode.ACK_NOT_ALLOWED: "Không thể xác nhận đã nhận văn bản ở trạng thái hiện tại.",
     # Trust
     ErrorCode.SIGNATURE_MISSING: "Gói tin chưa được ký số.",

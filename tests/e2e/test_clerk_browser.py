@@ -91,9 +91,17 @@ def test_a_document_goes_from_composition_to_completion_and_a_recall_is_agreed(
     specialist = _signed_in(browser, office, "chuyenvien.nghean")
     specialist.goto("/van-thu?cua_toi=1")
     specialist.get_by_role("link", name="1/VPCP-TTĐT").click()
+    specialist.get_by_label("Ghi chú kết quả xử lý").fill("Đã trả lời bằng Công văn số 12/UBND")
     specialist.get_by_role("button", name="Hoàn thành").click()
     expect(specialist.get_by_text("Đã cập nhật: hoàn thành.")).to_be_visible()
+    expect(specialist.get_by_text("Đã trả lời bằng Công văn số 12/UBND")).to_be_visible()
     shots.take(specialist, "hoan-thanh")
+
+    # B's register of incoming documents has the line, with its arrival number.
+    clerk_b.get_by_role("link", name="Sổ văn bản").click()
+    expect(clerk_b.get_by_role("heading", name="Sổ đăng ký văn bản đến")).to_be_visible()
+    expect(clerk_b.locator("table.register tbody tr")).to_have_count(1)
+    shots.take(clerk_b, "so-van-ban-den-1024")
 
     # A sees 06 in the outbox.
     clerk_a.goto("/van-thu/di")
@@ -110,6 +118,16 @@ def test_a_document_goes_from_composition_to_completion_and_a_recall_is_agreed(
     shots.take(clerk_b, "de-nghi-thu-hoi")
     clerk_b.get_by_role("button", name="Đồng ý thu hồi").click()
     expect(clerk_b.get_by_text("Đã thu hồi").first).to_be_visible()
+    # The recalled document stays in B's inbox, greyed and marked.
+    clerk_b.goto("/van-thu")
+    recalled = clerk_b.locator("tbody tr.recalled")
+    expect(recalled).to_have_count(1)
+    expect(recalled).to_contain_text("Đã thu hồi")
+    shots.take(clerk_b, "hop-thu-den-da-thu-hoi")
+    clerk_b.goto("/van-thu/so-den/in")
+    clerk_b.emulate_media(media="print")
+    expect(clerk_b.locator("table.register tbody tr")).to_have_count(1)  # the registered one
+    shots.take(clerk_b, "so-van-ban-den-ban-in")
     clerk_a.goto("/van-thu/di")
     expect(clerk_a.get_by_text("Đã thu hồi").first).to_be_visible()
     assert document_url.endswith(document_url.split("/")[-1])

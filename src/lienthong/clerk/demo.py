@@ -278,6 +278,13 @@ def _issue(
         clerk=desk.person(sender, Role.CLERK).username,
         priority=1 if rng.random() < 0.1 else 0,
         replaces=replaces,
+        # Documents to several agencies ask for an answer within 7 working days: the inboxes
+        # then show deadlines, some met, some overdue (no draw: the replay stays the same).
+        due_date=(
+            clerk.calendar.add_working_days(moment.astimezone(VIETNAM).date(), 7)
+            if len(recipients) > 1
+            else None
+        ),
     )
     result = issued.send_result
     if result is None or result.document_id is None:

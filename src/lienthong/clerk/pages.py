@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from lienthong.accounts.model import Role, User
 from lienthong.accounts.web import csrf_check, require_roles
+from lienthong.clerk.registers import Register, RegisterKind, Registers
 from lienthong.clerk.revision import Revisions, Update
-from lienthong.clerk.service import ClerkService, Draft
+from lienthong.clerk.service import ClerkError, ClerkService, Draft
 from lienthong.clerk.store import InboxFilter
 from lienthong.clock import VN_TZ
 from lienthong.edxml.model import StatusCode
@@ -54,6 +55,7 @@ ERRORS_VI = {
     ErrorCode.RECIPIENT_UNKNOWN: "Có nơi nhận không có trong danh bạ.",
     ErrorCode.NOT_YOUR_DOCUMENT: "Chỉ cơ quan ban hành mới được cập nhật, thay thế văn bản.",
     ErrorCode.NOT_A_RECIPIENT: "Cơ quan này không phải là nơi nhận của văn bản.",
+    ErrorCode.DUE_DATE_INVALID: "Hạn xử lý không được trước ngày hôm nay.",
 }
 
 
@@ -68,7 +70,10 @@ def _nav(request: Request, active: str) -> None:
         ("/van-thu", "Văn bản đến"),
         ("/van-thu/di", "Văn bản đi"),
         ("/van-thu/soan-thao", "Soạn thảo, ban hành"),
+        ("/van-thu/so-den", "Sổ văn bản"),
     ]
+    if active == "/van-thu/so-di":
+        active = "/van-thu/so-den"  # one entry for both registers
     request.state.nav = [{"href": h, "label": label, "active": h == active} for h, label in items]
 
 
@@ -202,13 +207,22 @@ async def set_status(
     reason: Annotated[str, Form()] = "",
     specialist: Annotated[str, Form()] = "",
     ask: Annotated[str, Form()] = "",
+    due_date: Annotated[str, Form()] = "",
 ) -> Response:
     service = clerk_of(request)
     try:
         status = StatusCode(code)
+        due = _day(due_date)
+        if due_date and due is None:
+            raise ClerkError(code=ErrorCode.DUE_DATE_INVALID)
         await run_in_threadpool(
             lambda: service.set_status(
-                user, document_id, status, reason=reason, specialist=specialist or None
+                user,
+                document_id,
+                status,
+                reason=reason,
+                specialist=specialist or None,
+                due_date=due,
             )
         )
     except ValueError:
@@ -344,15 +358,25 @@ async def create_draft(
     priority: Annotated[int, Form()] = 0,
     signer_position: Annotated[str, Form()] = "",
     replaces: Annotated[str, Form()] = "",
+    due_date: Annotated[str, Form()] = "",
 ) -> Response:
     form = await request.form()
     recipients = tuple(str(v) for v in form.getlist("recipients"))
     data = await pdf.read()
     draft = Draft(
-        subject, type_name, notation, recipients, priority, signer_position, replaces or None
+        subject,
+        type_name,
+        notation,
+        recipients,
+        priority,
+        signer_position,
+        replaces or None,
+        due_date=_day(due_date),
     )
     service = clerk_of(request)
     try:
+        if due_date and draft.due_date is None:
+            raise ClerkError(code=ErrorCode.DUE_DATE_INVALID)
         draft_id = await run_in_threadpool(service.create_draft, user, draft, data)
     except LienthongError as exc:
         message = _error_text(exc) if exc.code in ERRORS_VI else str(exc.message)
@@ -415,3 +439,82 @@ async def _draft_action(request: Request, draft_id: int, user: User, action: str
         status = 403 if exc.code is ErrorCode.FORBIDDEN else 422
         return await _draft_page(request, draft_id, user, [("error", _error_text(exc))], status)
     return RedirectResponse(f"/van-thu/van-ban/{document_id}?tb=issued", status_code=303)
+
+
+# --- the registers of incoming and outgoing documents (Decree 30/2020 Appendix IV) -----------
+
+REGISTER_PATHS = {RegisterKind.INCOMING: "/van-thu/so-den", RegisterKind.OUTGOING: "/van-thu/so-di"}
+
+
+async def _register(request: Request, user: User, kind: RegisterKind) -> Register:
+    registers = Registers(clerk_of(request))
+    first, last = registers.default_period()
+    q = request.query_params
+    start = _day(q.get("tu_ngay")) or first
+    end = _day(q.get("den_ngay")) or last
+    return await run_in_threadpool(registers.read, user, kind, start, end)
+
+
+def _period_query(register: Register) -> str:
+    return f"tu_ngay={register.start.isoformat()}&den_ngay={register.end.isoformat()}"
+
+
+async def _register_page(request: Request, user: User, kind: RegisterKind) -> Response:
+    register = await _register(request, user, kind)
+    _nav(request, REGISTER_PATHS[kind])
+    return render(
+        request,
+        "clerk/register.html",
+        {
+            "register": register,
+            "kind": kind.value,
+            "path": REGISTER_PATHS[kind],
+            "query": _period_query(register),
+        },
+    )
+
+
+async def _register_print(request: Request, user: User, kind: RegisterKind) -> Response:
+    register = await _register(request, user, kind)
+    return render(request, "clerk/register_print.html", {"register": register, "kind": kind.value})
+
+
+async def _register_xlsx(request: Request, user: User, kind: RegisterKind) -> Response:
+    register = await _register(request, user, kind)
+    data = await run_in_threadpool(Registers.xlsx, register)
+    name = f"so-van-ban-{kind.value}-{register.start.isoformat()}-{register.end.isoformat()}.xlsx"
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/van-thu/so-den")
+async def incoming_register(request: Request, user: Staff) -> Response:
+    return await _register_page(request, user, RegisterKind.INCOMING)
+
+
+@router.get("/van-thu/so-den/in")
+async def incoming_register_print(request: Request, user: Staff) -> Response:
+    return await _register_print(request, user, RegisterKind.INCOMING)
+
+
+@router.get("/van-thu/so-den.xlsx")
+async def incoming_register_xlsx(request: Request, user: Staff) -> Response:
+    return await _register_xlsx(request, user, RegisterKind.INCOMING)
+
+
+@router.get("/van-thu/so-di")
+async def outgoing_register(request: Request, user: Staff) -> Response:
+    return await _register_page(request, user, RegisterKind.OUTGOING)
+
+
+@router.get("/van-thu/so-di/in")
+async def outgoing_register_print(request: Request, user: Staff) -> Response:
+    return await _register_print(request, user, RegisterKind.OUTGOING)
+
+
+@router.get("/van-thu/so-di.xlsx")
+async def outgoing_register_xlsx(request: Request, user: Staff) -> Response:
+    return await _register_xlsx(request, user, RegisterKind.OUTGOING)

@@ -13,17 +13,19 @@ import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from lienthong.accounts.model import Role, User
 from lienthong.accounts.service import AccountService
-from lienthong.agencies.model import local_date
 from lienthong.audit.store import record
 from lienthong.blobs import BlobStore
 from lienthong.blobs.staging import StagingArea
-from lienthong.clerk import store
+from lienthong.calendar import WorkingCalendar
+from lienthong.clerk import model, store
 from lienthong.clerk.signing import Signer
 from lienthong.clock import VN_TZ, Clock
 from lienthong.db import Database
@@ -35,6 +37,13 @@ from lienthong.issuance.service import IssuanceService
 from lienthong.trust.pdf_validation import TrustSource, current_trust, validate_pdf
 
 PAGE_SIZE = 25
+# Statuses of the processing chain that enter a received document in the register of incoming
+# documents when it is not there yet (Decree 30/2020 Art. 22: register, then assign).
+REGISTERING = frozenset(
+    {StatusCode.ACCEPTED, StatusCode.ASSIGNED, StatusCode.PROCESSING, StatusCode.COMPLETED}
+)
+# Tries at the next arrival number when another registration took it first.
+REGISTER_ATTEMPTS = 5
 
 # Which role may set which status (Decree 30/2020 Art. 21-22: the clerk registers, returns
 # and submits for assignment; the assigned specialist processes and completes).
@@ -64,6 +73,8 @@ UPDATE_ANSWER_TEXT = {
     StatusCode.RECALL_AGREED: "Đồng ý cập nhật",
     StatusCode.RECALL_REFUSED: "Từ chối cập nhật",
 }
+# Descriptions that only repeat what the status says: not shown as a note in the timeline.
+BOILERPLATE = frozenset(STATUS_TEXT.values()) | frozenset(UPDATE_ANSWER_TEXT.values())
 
 
 class ClerkError(LienthongError):
@@ -79,6 +90,7 @@ class Draft:
     priority: int = 0
     signer_position: str = ""
     replaces: str | None = None  # the hub's id of a sent document of the agency
+    due_date: date | None = None  # the processing deadline asked of the recipients (DueDate)
 
 
 def forbid(message: str = "Your role does not allow this action.") -> ClerkError:
@@ -98,6 +110,8 @@ class ClerkService:
         issuance: IssuanceService | None = None,
         signer: Signer | None = None,
         pdf_trust: TrustSource | None = None,
+        calendar: WorkingCalendar | None = None,
+        processing_days: int = 10,
     ) -> None:
         self.db = db
         self.exchange = exchange
@@ -108,22 +122,34 @@ class ClerkService:
         self.issuance = issuance
         self.signer = signer
         self.pdf_trust = pdf_trust
+        self.calendar = calendar or WorkingCalendar()
+        # The internal deadline of a registered document whose sender asked for none.
+        self.processing_days = processing_days
 
     # --- reading -------------------------------------------------------------------------
 
     def inbox(
         self, user: User, f: store.InboxFilter, page: int = 1
     ) -> tuple[list[dict[str, Any]], int]:
-        today = local_date(self.clock.now())
+        now = self.clock.now()
         with self.db.read() as session:
             items, total = store.inbox(
                 session, user.agency_code, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
             )
         for item in items:
-            due: date | None = item["due_date"]
-            open_ = item["status"] not in store.FINAL
-            item["overdue"] = bool(due and due < today and open_)
-            item["urgent"] = item["priority"] >= 1 and open_
+            gone = bool(item["recalled"] or item["removed"])
+            deadline = model.deadline_of(
+                item["due_date"],
+                status=item["status"],
+                now=now,
+                calendar=self.calendar,
+                recalled=gone,
+            )
+            item["overdue"] = deadline.overdue
+            item["due_soon"] = deadline.state is model.DeadlineState.DUE_SOON
+            item["urgent"] = (
+                item["priority"] >= 1 and not gone and item["status"] not in store.FINAL
+            )
         return items, total
 
     def senders(self, user: User) -> list[tuple[str, str]]:
@@ -156,9 +182,25 @@ class ClerkService:
             names = {
                 a.code: a.name for a in self._agencies(session, [view["sender"], *_codes(view)])
             }
+            entry = store.registration(session, document_id, user.agency_code)
+            registered = (
+                None
+                if entry is None
+                else {
+                    "number": entry.arrival_number,
+                    "year": entry.year,
+                    "at": entry.registered_at,
+                    "by": entry.registered_by,
+                    "due_date": entry.due_date,
+                }
+            )
         view["names"] = names
         mine = [r for r in view["recipients"] if r["code"] == user.agency_code]
         view["mine"] = mine[0] if mine else None
+        self._deadline_view(view, registered)
+        view["events"] = model.readable_timeline(
+            view["timeline"], names=names, boilerplate=BOILERPLATE
+        )
         # An update re-attaches the original files: show each file once (the first copy).
         seen: set[tuple[str, str]] = set()
         unique = []
@@ -170,6 +212,27 @@ class ClerkService:
         view["attachments"] = unique
         view["pdf_signatures"] = self._pdf_reports(view)
         return view
+
+    def _deadline_view(self, view: dict[str, Any], registered: dict[str, Any] | None) -> None:
+        """The recipient's register line (``registration``: number, year, at, by, due_date),
+        its deadline as of now and the default of the register form (``default_due``)."""
+        now = self.clock.now()
+        sender_due = date.fromisoformat(view["due_date"]) if view["due_date"] else None
+        view["registration"] = registered
+        view["default_due"] = model.default_deadline(
+            model.vietnam_date(now), sender_due, self.processing_days, self.calendar
+        )
+        mine = view["mine"]
+        view["deadline"] = None
+        if mine is not None:
+            due = registered["due_date"] if registered is not None else None
+            view["deadline"] = model.deadline_of(
+                due or sender_due,
+                status=mine["status"],
+                now=now,
+                calendar=self.calendar,
+                recalled=bool(mine["recalled"] or mine["removed"]),
+            )
 
     def attachment(self, user: User, document_id: str, content_id: str) -> tuple[bytes, str, str]:
         """(bytes, file name, content type) of an attachment, unzipped when it travelled as a
@@ -212,12 +275,31 @@ class ClerkService:
         *,
         reason: str = "",
         specialist: str | None = None,
+        due_date: date | None = None,
     ) -> SendResult:
+        """Send ``code`` for the user's agency's copy of ``document_id`` through the hub.
+
+        ``reason`` is the status's description: the reason of a return (02, required), the
+        result note of a completion (06, optional), a progress note (05). A status of the
+        processing chain (03, 04, 05, 06) enters the document in the register of incoming
+        documents when it is not there yet (arrival number, internal deadline ``due_date`` or
+        :func:`~lienthong.clerk.model.default_deadline`); a ``due_date`` given later changes
+        the internal deadline. Refuses FORBIDDEN, STATUS_REASON_REQUIRED, NOT_A_RECIPIENT,
+        DUE_DATE_INVALID (before today), REQUEST_INVALID (no specialist, a note too long) and
+        every refusal of the hub; nothing is stored then."""
         roles = STATUS_ROLES.get(code)
         if roles is None or not user.has(*roles):
             raise forbid()
         if code is StatusCode.RETURNED and not reason.strip():
             raise ClerkError(code=ErrorCode.STATUS_REASON_REQUIRED)
+        if len(reason.strip()) > model.MAX_NOTE_CHARS:
+            raise ClerkError(
+                f"The note is longer than {model.MAX_NOTE_CHARS} characters.",
+                detail={"field": "reason"},
+            )
+        today = model.vietnam_date(self.clock.now())
+        if code in REGISTERING and not model.check_deadline(due_date, today):
+            raise ClerkError(code=ErrorCode.DUE_DATE_INVALID, detail={"field": "due_date"})
         view = self.exchange.document_view(user.agency_code, document_id)
         if view["sender"] == user.agency_code and code is not StatusCode.RECALL_REQUESTED:
             raise ClerkError(code=ErrorCode.NOT_A_RECIPIENT)
@@ -235,26 +317,77 @@ class ClerkService:
             description = f"{STATUS_TEXT[code]}: {assignee.full_name}"
         result = self._send_status(user, view, code, description)
         now = self.clock.now()
-        with self.db.unit_of_work() as session:
-            if assignee is not None:
-                store.save_assignment(
-                    session,
-                    document_id=document_id,
-                    agency=user.agency_code,
-                    specialist=assignee.username,
-                    by=user.username,
-                    note=reason or None,
-                    at=now,
-                )
-            record(
-                session,
-                at=now,
-                actor=user.username,
-                action=f"clerk.status.{code.value}",
-                subject=document_id,
-                detail={"agency": user.agency_code, "message_id": result.message_id},
-            )
+        for attempt in range(REGISTER_ATTEMPTS):
+            try:
+                with self.db.unit_of_work() as session:
+                    number = None
+                    if code in REGISTERING:
+                        number = self._register(session, user, view, due_date, now)
+                    if assignee is not None:
+                        store.save_assignment(
+                            session,
+                            document_id=document_id,
+                            agency=user.agency_code,
+                            specialist=assignee.username,
+                            by=user.username,
+                            note=reason or None,
+                            at=now,
+                        )
+                    detail: dict[str, Any] = {
+                        "agency": user.agency_code,
+                        "message_id": result.message_id,
+                    }
+                    if number is not None:
+                        detail["arrival_number"] = number
+                    record(
+                        session,
+                        at=now,
+                        actor=user.username,
+                        action=f"clerk.status.{code.value}",
+                        subject=document_id,
+                        detail=detail,
+                    )
+                break
+            except IntegrityError:
+                # Another registration took the arrival number first: take the next one.
+                if attempt == REGISTER_ATTEMPTS - 1:
+                    raise
         return result
+
+    def _register(
+        self,
+        session: Any,
+        user: User,
+        view: dict[str, Any],
+        due_date: date | None,
+        now: datetime,
+    ) -> int | None:
+        """Enter the document in the agency's register of incoming documents (once): the next
+        arrival number of the year and the internal deadline; the arrival number when a line
+        was written. An existing line only takes a new ``due_date``."""
+        document_id = view["document_id"]
+        found = store.registration(session, document_id, user.agency_code)
+        if found is not None:
+            if due_date is not None:
+                found.due_date = due_date
+            return None
+        today = model.vietnam_date(now)
+        sender_due = date.fromisoformat(view["due_date"]) if view["due_date"] else None
+        number = store.next_arrival_number(session, user.agency_code, today.year)
+        session.add(
+            store.RegistrationRow(
+                document_id=document_id,
+                recipient_code=user.agency_code,
+                year=today.year,
+                arrival_number=number,
+                registered_at=now,
+                registered_by=user.username,
+                due_date=due_date
+                or model.default_deadline(today, sender_due, self.processing_days, self.calendar),
+            )
+        )
+        session.flush()
+        return number
 
     def recall(self, user: User, document_id: str, reason: str) -> SendResult:
         """Ask the recipients to give a sent document back (status 13, Decree 30 Art. 23)."""
@@ -310,6 +443,8 @@ class ClerkService:
             raise ClerkError("The draft must be a PDF file.", detail={"field": "pdf"})
         if not draft.subject.strip() or not draft.notation.strip() or not draft.recipients:
             raise ClerkError("Subject, notation and recipients are required.")
+        if not model.check_deadline(draft.due_date, model.vietnam_date(self.clock.now())):
+            raise ClerkError(code=ErrorCode.DUE_DATE_INVALID, detail={"field": "due_date"})
         if draft.replaces is not None:
             self.own_document(user, draft.replaces)
         digest = self.blobs.put_bytes(pdf)
@@ -327,6 +462,7 @@ class ClerkService:
                 draft_digest=digest,
                 state="draft",
                 created_at=now,
+                due_date=draft.due_date,
             )
             session.add(row)
             session.flush()
@@ -400,6 +536,7 @@ class ClerkService:
             clerk=clerk.full_name,
             priority=row.priority,
             replaces=replaces,
+            due_date=row.due_date,
         )
         document_id = issued.send_result.document_id or ""
         now = self.clock.now()

@@ -1,5 +1,6 @@
-"""The clerk application's own tables (drafts awaiting signature, assignments to specialists)
-and its read queries over the hub's tables (inbox with filters). Stores never commit."""
+"""The clerk application's own tables (drafts awaiting signature, assignments to specialists,
+the register of incoming documents) and its read queries over the hub's tables (inbox with
+filters, the registers of incoming and outgoing documents). Stores never commit."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     Integer,
     String,
     Text,
+    UniqueConstraint,
     and_,
     func,
     or_,
@@ -21,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
+from lienthong.accounts.store import UserRow
 from lienthong.agencies.store import AgencyRow
 from lienthong.db import Base
 from lienthong.exchange.store import Document, Recipient
@@ -51,6 +55,8 @@ class DraftRow(Base):
     document_id: Mapped[str | None] = mapped_column(String(32))
     number_notation: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The processing deadline the sender asks of its recipients (edXML DueDate).
+    due_date: Mapped[date | None] = mapped_column(Date)
 
 
 class DraftReplacementRow(Base):
@@ -75,6 +81,23 @@ class AssignmentRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class RegistrationRow(Base):
+    """A received document entered in the agency's register of incoming documents (sổ văn bản
+    đến, Decree 30/2020 Art. 22 and Appendix IV): its arrival number (số đến, one annual
+    sequence per agency, from 1 on 1 January) and the agency's internal processing deadline."""
+
+    __tablename__ = "clerk_registrations"
+    __table_args__ = (UniqueConstraint("recipient_code", "year", "arrival_number"),)
+
+    document_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    recipient_code: Mapped[str] = mapped_column(String(35), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    arrival_number: Mapped[int] = mapped_column(Integer)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_by: Mapped[str] = mapped_column(String(64))
+    due_date: Mapped[date | None] = mapped_column(Date)
+
+
 @dataclass(frozen=True)
 class InboxFilter:
     status: str | None = None  # a status code, or "new" (not yet accepted)
@@ -96,18 +119,33 @@ def _like(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
+def _internal_due(agency: str) -> Any:
+    """The agency's internal deadline of the row's document (its registration), as a scalar."""
+    return (
+        select(RegistrationRow.due_date)
+        .where(RegistrationRow.document_id == Document.id, RegistrationRow.recipient_code == agency)
+        .scalar_subquery()
+    )
+
+
 def inbox(
     session: Session, agency: str, f: InboxFilter, *, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """The documents received by ``agency``, newest first, with the filters; and the total.
 
+    Recalled documents stay listed (``recalled``: the recipient agreed to give them back);
+    they are never "new" nor overdue. The deadline filters use the agency's internal
+    deadline (set when registering) where there is one, else the sender's.
+
     ``f.text``, folded (:func:`lienthong.text.fold`), matches a document when it is part of
     the document's folded number/notation, type and subject (``documents.search_text``) or of
     its sender's folded name (``agencies.search_name``): "cong van", "Công Văn" and "CÔNG VĂN"
     find the same documents, on SQLite as on PostgreSQL."""
-    conditions: list[Any] = [Recipient.recipient_code == agency, Recipient.recalled.is_(False)]
+    conditions: list[Any] = [Recipient.recipient_code == agency]
+    due = func.coalesce(_internal_due(agency), Document.due_date)
     if f.status == "new":
         conditions.append(or_(Recipient.status.is_(None), Recipient.status == "01"))
+        conditions.append(Recipient.recalled.is_(False))
     elif f.status:
         conditions.append(Recipient.status == f.status)
     if f.sender:
@@ -115,14 +153,15 @@ def inbox(
     if f.priority is not None:
         conditions.append(Document.priority == f.priority)
     if f.due_before is not None:
-        conditions.append(Document.due_date <= f.due_before)
+        conditions.append(due <= f.due_before)
     if f.received_from is not None:
         conditions.append(Recipient.added_at >= f.received_from)
     if f.received_to is not None:
         conditions.append(Recipient.added_at < f.received_to)
     if f.overdue_on is not None:
-        conditions.append(Document.due_date < f.overdue_on)
+        conditions.append(due < f.overdue_on)
         conditions.append(or_(Recipient.status.is_(None), Recipient.status.not_in(FINAL)))
+        conditions.append(Recipient.recalled.is_(False))
     if f.text and (folded := fold(f.text)):
         pattern = like_pattern(folded)
         sender = aliased(AgencyRow)  # not the page query's join: the count has none
@@ -146,10 +185,17 @@ def inbox(
             .exists()
         )
     where = and_(*conditions)
-    base = select(Document, Recipient, AgencyRow.name).join(
+    base = select(Document, Recipient, AgencyRow.name, RegistrationRow).join(
         Recipient, Recipient.document_id == Document.id
     )
-    base = base.outerjoin(AgencyRow, AgencyRow.code == Document.sender_code).where(where)
+    base = base.outerjoin(AgencyRow, AgencyRow.code == Document.sender_code)
+    base = base.outerjoin(
+        RegistrationRow,
+        and_(
+            RegistrationRow.document_id == Document.id,
+            RegistrationRow.recipient_code == Recipient.recipient_code,
+        ),
+    ).where(where)
     total = session.scalar(
         select(func.count())
         .select_from(Document)
@@ -169,16 +215,21 @@ def inbox(
             "subject": d.subject,
             "type_name": d.type_name,
             "priority": d.priority,
-            "due_date": d.due_date,
+            # The agency's internal deadline when registered, else the sender's.
+            "due_date": reg.due_date if reg is not None and reg.due_date else d.due_date,
+            "sender_due_date": d.due_date,
+            "arrival_number": reg.arrival_number if reg is not None else None,
             "promulgation_date": d.promulgation_date,
             "status": r.status,
             "status_at": r.status_at,
             "pending": r.pending,
+            "recalled": r.recalled,
+            "removed": r.removed,
             "received_at": r.added_at,
             "signed": d.signed,
             "state": d.state,
         }
-        for d, r, name in rows
+        for d, r, name, reg in rows
     ]
     return items, int(total or 0)
 
@@ -226,6 +277,135 @@ def save_assignment(
         row.specialist, row.assigned_by, row.note, row.at = specialist, by, note, at
 
 
+def registration(session: Session, document_id: str, agency: str) -> RegistrationRow | None:
+    return session.get(RegistrationRow, (document_id, agency))
+
+
+def next_arrival_number(session: Session, agency: str, year: int) -> int:
+    """The next number of ``agency``'s register of incoming documents in ``year`` (from 1).
+    Two registrations racing for it: the unique constraint refuses the second, which retries."""
+    last = session.scalar(
+        select(func.max(RegistrationRow.arrival_number)).where(
+            RegistrationRow.recipient_code == agency, RegistrationRow.year == year
+        )
+    )
+    return int(last or 0) + 1
+
+
+def incoming_register(
+    session: Session, agency: str, *, start: datetime, end: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """The lines of ``agency``'s register of incoming documents registered in [start, end),
+    in the register's order (year, arrival number), at most ``limit``. Recalled documents
+    stay in the register."""
+    specialist = aliased(UserRow)
+    rows = session.execute(
+        select(RegistrationRow, Document, Recipient, AgencyRow.name, specialist.full_name)
+        .join(Document, Document.id == RegistrationRow.document_id)
+        .join(
+            Recipient,
+            and_(
+                Recipient.document_id == RegistrationRow.document_id,
+                Recipient.recipient_code == RegistrationRow.recipient_code,
+            ),
+        )
+        .outerjoin(AgencyRow, AgencyRow.code == Document.sender_code)
+        .outerjoin(
+            AssignmentRow,
+            and_(
+                AssignmentRow.document_id == RegistrationRow.document_id,
+                AssignmentRow.recipient_code == RegistrationRow.recipient_code,
+            ),
+        )
+        .outerjoin(specialist, specialist.username == AssignmentRow.specialist)
+        .where(
+            RegistrationRow.recipient_code == agency,
+            RegistrationRow.registered_at >= start,
+            RegistrationRow.registered_at < end,
+        )
+        .order_by(RegistrationRow.year, RegistrationRow.arrival_number)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "document_id": d.id,
+            "arrived_at": r.added_at,
+            "registered_at": reg.registered_at,
+            "arrival_number": reg.arrival_number,
+            "sender": d.sender_code,
+            "sender_name": sender_name or d.sender_code,
+            "code_number": d.code_number,
+            "code_notation": d.code_notation,
+            "promulgation_date": d.promulgation_date,
+            "type_name": d.type_name,
+            "subject": d.subject,
+            "assignee": assignee,
+            "due_date": reg.due_date,
+            "status": r.status,
+            "recalled": r.recalled,
+            "removed": r.removed,
+            "state": d.state,
+        }
+        for reg, d, r, sender_name, assignee in rows
+    ]
+
+
+def outgoing_register(
+    session: Session, agency: str, *, start: datetime, end: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """The lines of ``agency``'s register of outgoing documents: what it sent in [start, end),
+    oldest first, at most ``limit``, with the recipients' names and who composed it (the
+    clerk application's draft, when it was composed here). Recalled and replaced documents
+    stay in the register."""
+    author = aliased(UserRow)
+    documents = session.execute(
+        select(Document, author.full_name)
+        .outerjoin(
+            DraftRow, and_(DraftRow.document_id == Document.id, DraftRow.agency_code == agency)
+        )
+        .outerjoin(author, author.username == DraftRow.created_by)
+        .where(
+            Document.sender_code == agency,
+            Document.created_at >= start,
+            Document.created_at < end,
+        )
+        .order_by(Document.created_at, Document.id)
+        .limit(limit)
+    ).all()
+    ids = [d.id for d, _ in documents]
+    recipients: dict[str, list[tuple[str, str, bool, bool]]] = {i: [] for i in ids}
+    if ids:
+        for r, name in session.execute(
+            select(Recipient, AgencyRow.name)
+            .outerjoin(AgencyRow, AgencyRow.code == Recipient.recipient_code)
+            .where(Recipient.document_id.in_(ids))
+            .order_by(Recipient.added_at, Recipient.recipient_code)
+        ).all():
+            recipients[r.document_id].append(
+                (r.recipient_code, name or r.recipient_code, r.recalled, r.removed)
+            )
+    return [
+        {
+            "document_id": d.id,
+            "code_number": d.code_number,
+            "code_notation": d.code_notation,
+            "promulgation_date": d.promulgation_date,
+            "type_name": d.type_name,
+            "subject": d.subject,
+            "signer_name": d.signer_name,
+            "recipients": [
+                {"code": code, "name": name, "recalled": recalled, "removed": removed}
+                for code, name, recalled, removed in recipients[d.id]
+            ],
+            "composed_by": composer,
+            "sent_at": d.created_at,
+            "due_date": d.due_date,
+            "state": d.state,
+        }
+        for d, composer in documents
+    ]
+
+
 @dataclass(frozen=True)
 class DraftView:
     id: int
@@ -246,6 +426,7 @@ class DraftView:
     number_notation: str | None
     created_at: datetime
     replaces: str | None = None
+    due_date: date | None = None
 
 
 def draft_view(row: DraftRow, replaces: str | None = None) -> DraftView:

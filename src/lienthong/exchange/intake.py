@@ -664,7 +664,8 @@ class Intake:
                 recipient_code=row.recipient_code,
                 status_code=status,
                 description=reason,
-                staff={},
+                # Who asked, as the sender's software says (a person reads it on the timeline).
+                staff=_staff(item.package) if isinstance(item.package, StatusPackage) else {},
                 edxml_timestamp=None,
                 message_id=item.message_id,
                 source="sender",

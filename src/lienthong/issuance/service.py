@@ -36,7 +36,7 @@ import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -159,6 +159,7 @@ class IssuanceService:
         attachments: Mapping[str, bytes] | None = None,
         priority: int = 0,
         replaces: str | None = None,
+        due_date: date | None = None,
     ) -> IssuedDocument:
         """Number ``draft_pdf`` (signed by the competent person of ``agency``), apply the
         organisation's signature, send it to ``recipients`` through the hub.
@@ -169,6 +170,7 @@ class IssuanceService:
         every refusal of the hub (its own codes). Nothing is stored on any refusal.
         With ``replaces`` (the edXML DocumentId of an earlier document of ``agency``) the new
         document is sent as its replacement (BussinessDocType 3, ReplacementInfoList).
+        ``due_date`` is the processing deadline asked of the recipients (edXML DueDate).
         """
         if secret:
             # Decree 30 Art. 25(2): secret documents have their own sequence; they never
@@ -206,6 +208,7 @@ class IssuanceService:
                     attachments=attachments or {},
                     priority=priority,
                     replaces=replaces,
+                    due_date=due_date,
                 )
             except _NumberTakenError:
                 log.info("issuance.number_taken", agency=agency, register=key.register)
@@ -265,6 +268,7 @@ class IssuanceService:
         attachments: Mapping[str, bytes],
         priority: int,
         replaces: str | None = None,
+        due_date: date | None = None,
     ) -> IssuedDocument:
         with self.db.read() as session:
             row = store.find_register(session, key)
@@ -296,6 +300,7 @@ class IssuanceService:
             type_name=type_name,
             signer=signer,
             priority=priority,
+            due_date=due_date,
             bussiness_doc_type=BussinessDocType.REPLACE if replaces else BussinessDocType.NEW,
             replacements=[ReplacementInfo(replaces, tuple(recipients))] if replaces else (),
         )

@@ -143,6 +143,7 @@ def build_clerk(
 ) -> tuple[ClerkService, IssuanceService | None]:
     """The clerk application; issuance and the leaders' demo signing keys when a demo PKI is
     at ``pki_dir`` (a real deployment plugs a signing device behind ``clerk.signing.Signer``)."""
+    from lienthong.calendar import WorkingCalendar
     from lienthong.clerk.signing import (
         DemoKeySigner,
         OrganisationIdentities,
@@ -173,6 +174,8 @@ def build_clerk(
         issuance=issuance,
         signer=signer,
         pdf_trust=trust,
+        calendar=WorkingCalendar.from_settings(settings),
+        processing_days=settings.clerk_processing_days,
     )
     return clerk, issuance
 
