@@ -65,6 +65,16 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def sign_draft(leader: httpx.Client, draft_url: str) -> httpx.Response:
+    """The leader signs as on the page: the confirmation page, then "Xác nhận ký"."""
+    confirm = leader.get(draft_url + "/ky")
+    assert confirm.status_code == 200, confirm.text
+    assert "Xác nhận ký" in confirm.text
+    return leader.post(
+        draft_url + "/ky", data={"csrf_token": csrf_of(confirm.text), "xac_nhan": "1"}
+    )
+
+
 def make_office(db: Database, tmp_path: Path, pki: DemoPKI, **settings: object) -> Office:
     clock = FixedClock(NOW)
     container = container_for(db, tmp_path, clock, pki_dir=pki.out_dir, **settings)
