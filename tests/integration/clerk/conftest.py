@@ -29,6 +29,14 @@ USERS = {
     "chuyenvien.nghean": (NGHE_AN, Role.SPECIALIST),
     "vanhanh": (GOV_OFFICE, Role.OPERATOR),
 }
+# People's names (pages show these, never the login names above).
+NAMES = {
+    "vanthu.vpcp": "Trần Thị Thu",
+    "lanhdao.vpcp": "Nguyễn Văn Minh",
+    "vanthu.nghean": "Lê Thị Hoa",
+    "chuyenvien.nghean": "Phạm Văn Nam",
+    "vanhanh": "Đỗ Văn Hùng",
+}
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +93,7 @@ def make_office(db: Database, tmp_path: Path, pki: DemoPKI, **settings: object) 
     assert container.clerk is not None
     container.clerk.accounts = accounts
     for username, (agency, role) in USERS.items():
-        accounts.create_user(username, f"Người {username}", agency, [role], PASSWORD)
+        accounts.create_user(username, NAMES[username], agency, [role], PASSWORD)
     return Office(container, clock, ThreadedServer(create_app(container=container)).start())
 
 
