@@ -17,6 +17,7 @@ STORE_MODULES = (
     "lienthong.issuance.store",
     "lienthong.federation.store",
     "lienthong.accounts.store",
+    "lienthong.notifications.store",
     "lienthong.clerk.store",
     "lienthong.stats.store",
     "lienthong.reporting.store",

@@ -102,6 +102,10 @@ def test_a_commune_submits_and_the_centre_shows_it(
     commune.get_by_role("button", name="Lưu bản nháp").click()
     expect(commune.get_by_text("Đã lưu bản nháp.")).to_be_visible()
     commune.get_by_role("button", name="Ký số và gửi báo cáo").click()
+    expect(commune.get_by_role("heading", name="Xác nhận ký số và gửi báo cáo")).to_be_visible()
+    expect(commune.get_by_text("Tháng 4/2026").first).to_be_visible()
+    shots.take(commune, "xac-nhan-gui")
+    commune.get_by_role("button", name="Xác nhận gửi").click()
     expect(commune.get_by_text("Đã ký số và gửi báo cáo")).to_be_visible()
     shots.take(commune, "da-gui")
 

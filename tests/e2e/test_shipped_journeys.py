@@ -167,10 +167,17 @@ def test_a_document_goes_from_composition_to_completion_under_the_shipped_policy
     expect(clerk.get_by_text("Chờ lãnh đạo ký").first).to_be_visible()
     draft_url = clerk.url.split("?")[0]
 
-    # The leader signs; the clerk numbers, seals and sends.
+    # The leader finds it in the "Chờ ký" queue, reads what is signed, confirms; the clerk
+    # numbers, seals and sends.
     leader = _signed_in(browser, shipped, "lanhdao.vpcp")
-    leader.goto(draft_url)
-    leader.get_by_role("button", name="Ký số (người có thẩm quyền)").click()
+    leader.goto("/van-thu/cho-ky")
+    row = leader.get_by_role("row").filter(has_text="V/v thử nghiệm hành trình như khi vận hành")
+    expect(row).to_be_visible()
+    shots.take(leader, "cho-ky")
+    row.get_by_role("link", name="Xem và ký").click()
+    expect(leader.get_by_role("heading", name="Xác nhận ký số dự thảo")).to_be_visible()
+    shots.take(leader, "xac-nhan-ky")
+    leader.get_by_role("button", name="Xác nhận ký").click()
     expect(leader.get_by_text("Lãnh đạo đã ký dự thảo.")).to_be_visible()
     shots.take(leader, "lanh-dao-da-ky")
     clerk.goto(draft_url)
@@ -259,6 +266,8 @@ def _compose_sign_issue(
     leader = _signed_in(browser, shipped, "lanhdao.vpcp")
     leader.goto(draft_url)
     leader.get_by_role("button", name="Ký số (người có thẩm quyền)").click()
+    expect(leader.get_by_role("heading", name="Xác nhận ký số dự thảo")).to_be_visible()
+    leader.get_by_role("button", name="Xác nhận ký").click()
     expect(leader.get_by_text("Lãnh đạo đã ký dự thảo.")).to_be_visible()
     leader.context.close()
     clerk.goto(draft_url)

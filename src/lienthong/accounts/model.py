@@ -54,6 +54,12 @@ class User:
     def role_labels(self) -> list[str]:
         return [ROLE_LABELS[r] for r in Role if r in self.roles]
 
+    @property
+    def name_and_title(self) -> str:
+        """How a page names the person: "Nguyễn Văn An (Lãnh đạo)", never the login name."""
+        titles = ", ".join(self.role_labels)
+        return f"{self.full_name} ({titles})" if titles else self.full_name
+
 
 @dataclass(frozen=True)
 class WebSession:

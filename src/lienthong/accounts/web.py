@@ -66,6 +66,12 @@ async def optional_user(request: Request) -> User | None:
     if found is not None:
         request.state.user = found.user
         request.state.csrf_token = found.csrf_token
+        # The bell in every page's header: the user's unread notifications.
+        notices = getattr(request.app.state.container, "notifications", None)
+        if notices is not None:
+            request.state.unread_notifications = await run_in_threadpool(
+                notices.unread_count, found.user
+            )
     return found.user if found else None
 
 

@@ -13,11 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.accounts.model import Role, User
-from lienthong.accounts.web import csrf_check, require_roles
+from lienthong.accounts.web import csrf_check, forbidden, require_roles
+from lienthong.agencies.model import local_date
 from lienthong.clerk.registers import Register, RegisterKind, Registers
 from lienthong.clerk.revision import Revisions, Update
-from lienthong.clerk.service import ClerkError, ClerkService, Draft
-from lienthong.clerk.store import InboxFilter
+from lienthong.clerk.service import ClerkError, ClerkService, Counters, Draft
+from lienthong.clerk.store import DraftView, InboxFilter
 from lienthong.clock import VN_TZ
 from lienthong.edxml.model import StatusCode
 from lienthong.errors import ErrorCode, LienthongError
@@ -65,16 +66,38 @@ def clerk_of(request: Request) -> ClerkService:
     return service
 
 
-def _nav(request: Request, active: str) -> None:
-    items = [
-        ("/van-thu", "Văn bản đến"),
-        ("/van-thu/di", "Văn bản đi"),
-        ("/van-thu/soan-thao", "Soạn thảo, ban hành"),
-        ("/van-thu/so-den", "Sổ văn bản"),
+async def _nav(request: Request, user: User, active: str) -> Counters:
+    """The clerk application's navigation with the user's counters as badges (new documents
+    on "Văn bản đến", drafts to sign on "Chờ ký" for leaders); the counters, for the page."""
+    counters = await run_in_threadpool(clerk_of(request).counters, user)
+    items: list[dict[str, Any]] = [
+        {
+            "href": "/van-thu",
+            "label": "Văn bản đến",
+            "count": counters.new,
+            "count_title": "văn bản chưa tiếp nhận",
+        },
+    ]
+    if user.has(Role.LEADER):
+        items.append(
+            {
+                "href": "/van-thu/cho-ky",
+                "label": "Chờ ký",
+                "count": counters.to_sign,
+                "count_title": "dự thảo chờ ký",
+            }
+        )
+    items += [
+        {"href": "/van-thu/di", "label": "Văn bản đi"},
+        {"href": "/van-thu/soan-thao", "label": "Soạn thảo, ban hành"},
+        {"href": "/van-thu/so-den", "label": "Sổ văn bản"},
     ]
     if active == "/van-thu/so-di":
         active = "/van-thu/so-den"  # one entry for both registers
-    request.state.nav = [{"href": h, "label": label, "active": h == active} for h, label in items]
+    for item in items:
+        item["active"] = item["href"] == active
+    request.state.nav = items
+    return counters
 
 
 def _error_text(exc: LienthongError) -> str:
@@ -120,12 +143,14 @@ async def inbox(request: Request, user: Staff) -> Response:
         received_to=_local_start(date_to + timedelta(days=1)) if date_to else None,
         text=q.get("tim") or None,
         assigned_to=user.username if q.get("cua_toi") else None,
+        overdue_on=local_date(clerk_of(request).clock.now()) if q.get("qua_han") else None,
+        open_only=bool(q.get("chua_xong")),
     )
     page = max(int(q.get("trang", "1")) if q.get("trang", "1").isdigit() else 1, 1)
     service = clerk_of(request)
     items, total = await run_in_threadpool(service.inbox, user, f, page)
     senders = await run_in_threadpool(service.senders, user)
-    _nav(request, "/van-thu")
+    counters = await _nav(request, user, "/van-thu")
     return render(
         request,
         "clerk/inbox.html",
@@ -136,6 +161,7 @@ async def inbox(request: Request, user: Staff) -> Response:
             "pages": max((total + 24) // 25, 1),
             "senders": senders,
             "q": q,
+            "counters": counters,
             "flash": _flash(request),
         },
     )
@@ -148,6 +174,7 @@ async def document(request: Request, document_id: str, user: Staff) -> Response:
         view = await run_in_threadpool(service.document, user, document_id)
     except LienthongError:
         return not_found(request)
+    await run_in_threadpool(_notices_seen, request, user, f"/van-thu/van-ban/{document_id}")
     return await _document_page(request, view, user, _flash(request), 200)
 
 
@@ -162,7 +189,7 @@ async def _document_page(
         found = await run_in_threadpool(service.search_agencies, text)
         held = {r["code"] for r in view["recipients"] if not r["removed"]}
         agencies = [a for a in found if a["code"] != user.agency_code and a["code"] not in held]
-    _nav(request, "/van-thu/di" if view["is_sender"] else "/van-thu")
+    await _nav(request, user, "/van-thu/di" if view["is_sender"] else "/van-thu")
     return render(
         request,
         "clerk/document.html",
@@ -306,7 +333,7 @@ async def replace(request: Request, document_id: str, user: Staff) -> Response:
 async def outbox(request: Request, user: Staff) -> Response:
     text = request.query_params.get("tim", "")
     items = await run_in_threadpool(clerk_of(request).outbox, user, text=text or None)
-    _nav(request, "/van-thu/di")
+    await _nav(request, user, "/van-thu/di")
     return render(
         request, "clerk/outbox.html", {"items": items, "text": text, "flash": _flash(request)}
     )
@@ -328,7 +355,7 @@ async def _compose_page(
     text = request.query_params.get("tim_noi_nhan", "")
     agencies = await run_in_threadpool(service.search_agencies, text)
     drafts = await run_in_threadpool(service.drafts, user)
-    _nav(request, "/van-thu/soan-thao")
+    await _nav(request, user, "/van-thu/soan-thao")
     return render(
         request,
         "clerk/compose.html",
@@ -399,8 +426,27 @@ async def _draft_page(
         row = await run_in_threadpool(service.draft, user, draft_id)
     except LienthongError:
         return not_found(request)
-    _nav(request, "/van-thu/soan-thao")
-    return render(request, "clerk/draft.html", {"draft": row, "flash": flash}, status=status)
+    await _nav(request, user, "/van-thu/soan-thao")
+    await run_in_threadpool(_notices_seen, request, user, f"/van-thu/du-thao/{draft_id}")
+    context = await run_in_threadpool(_draft_context, service, row)
+    return render(
+        request, "clerk/draft.html", {**context, "draft": row, "flash": flash}, status=status
+    )
+
+
+def _draft_context(service: ClerkService, row: DraftView) -> dict[str, Any]:
+    """Names where the draft holds codes and login names: recipients, preparer, signer."""
+    return {
+        "people": service.people(row.agency_code),
+        "agency_names": service.agency_names(row.recipients),
+    }
+
+
+def _notices_seen(request: Request, user: User, link: str) -> None:
+    """The user opened ``link``: the notifications about it are read."""
+    notices = getattr(request.app.state.container, "notifications", None)
+    if notices is not None:
+        notices.seen(user, link)
 
 
 @router.get("/van-thu/du-thao/{draft_id}/pdf")
@@ -416,8 +462,43 @@ async def draft_pdf(request: Request, draft_id: int, user: Staff) -> Response:
     )
 
 
+@router.get("/van-thu/cho-ky")
+async def to_sign(request: Request, user: Staff) -> Response:
+    """The leader's queue: drafts awaiting the competent person's signature."""
+    if not user.has(Role.LEADER):
+        return forbidden(request, "Chỉ lãnh đạo (người có thẩm quyền) mới có danh sách chờ ký.")
+    items = await run_in_threadpool(clerk_of(request).to_sign, user)
+    await _nav(request, user, "/van-thu/cho-ky")
+    return render(request, "clerk/to_sign.html", {"items": items, "flash": _flash(request)})
+
+
+@router.get("/van-thu/du-thao/{draft_id}/ky")
+async def confirm_sign(request: Request, draft_id: int, user: Staff) -> Response:
+    """What the leader is about to sign, with "Xác nhận ký" (a POST) and "Hủy": nothing is
+    signed by opening this page."""
+    if not user.has(Role.LEADER):
+        return forbidden(request, "Chỉ lãnh đạo (người có thẩm quyền) mới được ký dự thảo.")
+    service = clerk_of(request)
+    try:
+        row = await run_in_threadpool(service.draft, user, draft_id)
+    except LienthongError:
+        return not_found(request)
+    if row.state != "draft":
+        message = "Dự thảo này đã được ký, không cần ký lại."
+        return await _draft_page(request, draft_id, user, [("error", message)], 409)
+    context = await run_in_threadpool(_draft_context, service, row)
+    await _nav(request, user, "/van-thu/cho-ky")
+    return render(request, "clerk/confirm_sign.html", {**context, "draft": row})
+
+
 @router.post("/van-thu/du-thao/{draft_id}/ky", dependencies=[Depends(csrf_check)])
-async def sign(request: Request, draft_id: int, user: Staff) -> Response:
+async def sign(
+    request: Request, draft_id: int, user: Staff, xac_nhan: Annotated[str, Form()] = ""
+) -> Response:
+    """Sign only what the confirmation page showed: without its ``xac_nhan`` the answer is
+    that page (nothing signed)."""
+    if xac_nhan != "1":
+        return RedirectResponse(f"/van-thu/du-thao/{draft_id}/ky", status_code=303)
     return await _draft_action(request, draft_id, user, "sign")
 
 
@@ -461,7 +542,7 @@ def _period_query(register: Register) -> str:
 
 async def _register_page(request: Request, user: User, kind: RegisterKind) -> Response:
     register = await _register(request, user, kind)
-    _nav(request, REGISTER_PATHS[kind])
+    await _nav(request, user, REGISTER_PATHS[kind])
     return render(
         request,
         "clerk/register.html",

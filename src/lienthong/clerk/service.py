@@ -34,6 +34,8 @@ from lienthong.edxml.model import StaffInfo, StatusCode
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.service import ExchangeService, SendResult
 from lienthong.issuance.service import IssuanceService
+from lienthong.notifications import store as notices
+from lienthong.notifications.model import NotificationKind, shorten
 from lienthong.trust.pdf_validation import TrustSource, current_trust, validate_pdf
 
 PAGE_SIZE = 25
@@ -91,6 +93,17 @@ class Draft:
     signer_position: str = ""
     replaces: str | None = None  # the hub's id of a sent document of the agency
     due_date: date | None = None  # the processing deadline asked of the recipients (DueDate)
+
+
+@dataclass(frozen=True)
+class Counters:
+    """What waits for the signed-in user (the navigation's badges and the inbox's counters);
+    each figure is the count of the inbox list its link opens."""
+
+    new: int = 0  # received, not yet registered: no status, or only 01 (opened)
+    overdue: int = 0  # past the document's due date (DueDate), neither returned nor completed
+    to_sign: int = 0  # drafts awaiting the competent person's signature (leaders)
+    mine: int = 0  # assigned to the user and not yet completed (specialists)
 
 
 def forbid(message: str = "Your role does not allow this action.") -> ClerkError:
@@ -152,6 +165,58 @@ class ClerkService:
             )
         return items, total
 
+    def counters(self, user: User) -> Counters:
+        """The user's figures: a clerk or leader sees the agency's new and overdue documents,
+        a specialist the overdue ones among those assigned to them; a leader the drafts to
+        sign. The overdue rule is the inbox's: ``due_date`` before Vietnam's today."""
+        today = model.vietnam_date(self.clock.now())
+        agency = user.agency_code
+        desk = user.has(Role.CLERK, Role.LEADER)
+        mine = None if desk else user.username
+        with self.db.read() as session:
+            return Counters(
+                new=store.count_inbox(session, agency, store.InboxFilter(status="new"))
+                if desk
+                else 0,
+                overdue=store.count_inbox(
+                    session, agency, store.InboxFilter(overdue_on=today, assigned_to=mine)
+                ),
+                to_sign=store.count_drafts_to_sign(session, agency) if user.has(Role.LEADER) else 0,
+                mine=store.count_inbox(
+                    session,
+                    agency,
+                    store.InboxFilter(assigned_to=user.username, open_only=True),
+                )
+                if user.has(Role.SPECIALIST)
+                else 0,
+            )
+
+    def to_sign(self, leader: User) -> list[dict[str, Any]]:
+        """The "Chờ ký" queue: the agency's drafts awaiting the competent person's signature,
+        oldest first, each with who prepared it (name and title) and since when."""
+        if not leader.has(Role.LEADER):
+            raise forbid()
+        with self.db.read() as session:
+            drafts = store.drafts_to_sign(session, leader.agency_code)
+        people = self.people(leader.agency_code)
+        return [
+            {
+                "draft": d,
+                "prepared_by": people.get(d.created_by, d.created_by),
+                "since": d.created_at,
+            }
+            for d in drafts
+        ]
+
+    def people(self, agency: str) -> dict[str, str]:
+        """The agency's web users, login name -> name and title (what pages show)."""
+        return {u.username: u.name_and_title for u in self.accounts.list_users(agency)}
+
+    def agency_names(self, codes: Sequence[str]) -> dict[str, str]:
+        """Registered agencies among ``codes``, code -> full name."""
+        with self.db.read() as session:
+            return {a.code: a.name for a in self._agencies(session, list(codes))}
+
     def senders(self, user: User) -> list[tuple[str, str]]:
         with self.db.read() as session:
             return store.senders_of(session, user.agency_code)
@@ -195,6 +260,11 @@ class ClerkService:
                 }
             )
         view["names"] = names
+        if view["assignment"] is not None:
+            people = self.people(user.agency_code)
+            found = view["assignment"]
+            found["specialist_name"] = people.get(found["specialist"], found["specialist"])
+            found["by_name"] = people.get(found["by"], found["by"])
         mine = [r for r in view["recipients"] if r["code"] == user.agency_code]
         view["mine"] = mine[0] if mine else None
         self._deadline_view(view, registered)
@@ -333,6 +403,16 @@ class ClerkService:
                             note=reason or None,
                             at=now,
                         )
+                        notices.tell_users(
+                            session,
+                            [assignee.username],
+                            NotificationKind.DOCUMENT_ASSIGNED,
+                            f"{user.full_name} giao bạn xử lý văn bản số "
+                            f"{view['code_number']}/{view['code_notation']}: "
+                            f"{shorten(view['subject'])}",
+                            f"/van-thu/van-ban/{document_id}",
+                            at=now,
+                        )
                     detail: dict[str, Any] = {
                         "agency": user.agency_code,
                         "message_id": result.message_id,
@@ -469,6 +549,16 @@ class ClerkService:
             if draft.replaces is not None:
                 session.add(store.DraftReplacementRow(draft_id=row.id, replaces=draft.replaces))
             record(session, at=now, actor=user.username, action="clerk.draft", subject=str(row.id))
+            notices.tell_role(
+                session,
+                user.agency_code,
+                Role.LEADER,
+                NotificationKind.DRAFT_TO_SIGN,
+                f"{user.full_name} trình ký dự thảo {row.type_name} {row.notation}: "
+                f"{shorten(row.subject)}",
+                f"/van-thu/du-thao/{row.id}",
+                at=now,
+            )
             return row.id
 
     def drafts(self, user: User) -> list[store.DraftView]:
@@ -508,6 +598,18 @@ class ClerkService:
             found.state = "signed"
             record(
                 session, at=now, actor=leader.username, action="clerk.sign", subject=str(draft_id)
+            )
+            # The agency's clerks number and issue it; whoever prepared it wants to know.
+            told = notices.users_with_role(session, [leader.agency_code], Role.CLERK)
+            users = told.get(leader.agency_code, []) + notices.user_ids(session, [row.created_by])
+            notices.add(
+                session,
+                users,
+                NotificationKind.DRAFT_SIGNED,
+                f"{leader.full_name} đã ký dự thảo {row.type_name} {row.notation}: "
+                f"{shorten(row.subject)}. Chờ cấp số, ban hành.",
+                f"/van-thu/du-thao/{draft_id}",
+                at=now,
             )
 
     def issue_draft(self, clerk: User, draft_id: int) -> str:

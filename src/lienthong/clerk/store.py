@@ -109,6 +109,7 @@ class InboxFilter:
     text: str | None = None
     assigned_to: str | None = None
     overdue_on: date | None = None  # only documents overdue on that date
+    open_only: bool = False  # only documents not yet returned (02) or completed (06)
 
 
 FINAL = ("02", "06")
@@ -141,50 +142,7 @@ def inbox(
     the document's folded number/notation, type and subject (``documents.search_text``) or of
     its sender's folded name (``agencies.search_name``): "cong van", "Công Văn" and "CÔNG VĂN"
     find the same documents, on SQLite as on PostgreSQL."""
-    conditions: list[Any] = [Recipient.recipient_code == agency]
-    due = func.coalesce(_internal_due(agency), Document.due_date)
-    if f.status == "new":
-        conditions.append(or_(Recipient.status.is_(None), Recipient.status == "01"))
-        conditions.append(Recipient.recalled.is_(False))
-    elif f.status:
-        conditions.append(Recipient.status == f.status)
-    if f.sender:
-        conditions.append(Document.sender_code == f.sender)
-    if f.priority is not None:
-        conditions.append(Document.priority == f.priority)
-    if f.due_before is not None:
-        conditions.append(due <= f.due_before)
-    if f.received_from is not None:
-        conditions.append(Recipient.added_at >= f.received_from)
-    if f.received_to is not None:
-        conditions.append(Recipient.added_at < f.received_to)
-    if f.overdue_on is not None:
-        conditions.append(due < f.overdue_on)
-        conditions.append(or_(Recipient.status.is_(None), Recipient.status.not_in(FINAL)))
-        conditions.append(Recipient.recalled.is_(False))
-    if f.text and (folded := fold(f.text)):
-        pattern = like_pattern(folded)
-        sender = aliased(AgencyRow)  # not the page query's join: the count has none
-        sender_named = (
-            select(sender.code)
-            .where(
-                sender.code == Document.sender_code,
-                sender.search_name.like(pattern, escape="\\"),
-            )
-            .exists()
-        )
-        conditions.append(or_(Document.search_text.like(pattern, escape="\\"), sender_named))
-    if f.assigned_to:
-        conditions.append(
-            select(AssignmentRow.document_id)
-            .where(
-                AssignmentRow.document_id == Document.id,
-                AssignmentRow.recipient_code == agency,
-                AssignmentRow.specialist == f.assigned_to,
-            )
-            .exists()
-        )
-    where = and_(*conditions)
+    where = _inbox_where(agency, f)
     base = select(Document, Recipient, AgencyRow.name, RegistrationRow).join(
         Recipient, Recipient.document_id == Document.id
     )
@@ -196,12 +154,7 @@ def inbox(
             RegistrationRow.recipient_code == Recipient.recipient_code,
         ),
     ).where(where)
-    total = session.scalar(
-        select(func.count())
-        .select_from(Document)
-        .join(Recipient, Recipient.document_id == Document.id)
-        .where(where)
-    )
+    total = count_inbox(session, agency, f)
     rows = session.execute(
         base.order_by(Recipient.added_at.desc(), Document.id.desc()).limit(limit).offset(offset)
     ).all()
@@ -231,7 +184,66 @@ def inbox(
         }
         for d, r, name, reg in rows
     ]
-    return items, int(total or 0)
+    return items, total
+
+
+def count_inbox(session: Session, agency: str, f: InboxFilter) -> int:
+    """How many documents :func:`inbox` lists with the filters (the counters' figures)."""
+    total = session.scalar(
+        select(func.count())
+        .select_from(Document)
+        .join(Recipient, Recipient.document_id == Document.id)
+        .where(_inbox_where(agency, f))
+    )
+    return int(total or 0)
+
+
+def _inbox_where(agency: str, f: InboxFilter) -> Any:
+    conditions: list[Any] = [Recipient.recipient_code == agency]
+    due = func.coalesce(_internal_due(agency), Document.due_date)
+    if f.status == "new":
+        conditions.append(or_(Recipient.status.is_(None), Recipient.status == "01"))
+        conditions.append(Recipient.recalled.is_(False))
+    elif f.status:
+        conditions.append(Recipient.status == f.status)
+    if f.sender:
+        conditions.append(Document.sender_code == f.sender)
+    if f.priority is not None:
+        conditions.append(Document.priority == f.priority)
+    if f.due_before is not None:
+        conditions.append(due <= f.due_before)
+    if f.received_from is not None:
+        conditions.append(Recipient.added_at >= f.received_from)
+    if f.received_to is not None:
+        conditions.append(Recipient.added_at < f.received_to)
+    if f.overdue_on is not None:
+        conditions.append(due < f.overdue_on)
+    if f.overdue_on is not None or f.open_only:
+        conditions.append(or_(Recipient.status.is_(None), Recipient.status.not_in(FINAL)))
+        conditions.append(Recipient.recalled.is_(False))
+    if f.text and (folded := fold(f.text)):
+        pattern = like_pattern(folded)
+        sender = aliased(AgencyRow)  # not the page query's join: the count has none
+        sender_named = (
+            select(sender.code)
+            .where(
+                sender.code == Document.sender_code,
+                sender.search_name.like(pattern, escape="\\"),
+            )
+            .exists()
+        )
+        conditions.append(or_(Document.search_text.like(pattern, escape="\\"), sender_named))
+    if f.assigned_to:
+        conditions.append(
+            select(AssignmentRow.document_id)
+            .where(
+                AssignmentRow.document_id == Document.id,
+                AssignmentRow.recipient_code == agency,
+                AssignmentRow.specialist == f.assigned_to,
+            )
+            .exists()
+        )
+    return and_(*conditions)
 
 
 def senders_of(session: Session, agency: str) -> list[tuple[str, str]]:
@@ -454,6 +466,26 @@ def drafts_of(session: Session, agency: str) -> list[DraftView]:
         .order_by(DraftRow.created_at.desc())
     )
     return [draft_view(r) for r in rows]
+
+
+def drafts_to_sign(session: Session, agency: str) -> list[DraftView]:
+    """The agency's drafts awaiting the competent person's signature, oldest first (the
+    order a leader works through them)."""
+    rows = session.scalars(
+        select(DraftRow)
+        .where(DraftRow.agency_code == agency, DraftRow.state == "draft")
+        .order_by(DraftRow.created_at, DraftRow.id)
+    )
+    return [draft_view(r) for r in rows]
+
+
+def count_drafts_to_sign(session: Session, agency: str) -> int:
+    total = session.scalar(
+        select(func.count())
+        .select_from(DraftRow)
+        .where(DraftRow.agency_code == agency, DraftRow.state == "draft")
+    )
+    return int(total or 0)
 
 
 def draft_of(session: Session, draft_id: int, agency: str) -> DraftRow | None:

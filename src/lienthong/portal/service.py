@@ -81,6 +81,7 @@ class DossierView:
     state: DossierState
     history: list[dict[str, Any]]
     procedure: ProcedureVersion | None
+    agency_name: str | None = None  # the handling agency's full name, when registered
 
 
 class _Registry:
@@ -351,7 +352,8 @@ class PortalService:
                 if state.procedure_version_id
                 else None
             )
-        return DossierView(state, history, version)
+        agency = self.registry.get(state.agency_code)
+        return DossierView(state, history, version, agency.name if agency else None)
 
     def recode(self, code: str, procedure_code: str, actor: str) -> DossierState:
         """Correction queue: pin a dossier to ``procedure_code`` when that code is published

@@ -4,7 +4,7 @@ the reminder / escalation outbox, and ad-hoc / thematic requests (Decree 09 Art.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -46,6 +46,13 @@ STATE_LABELS = {
     "accepted": "Đã chấp nhận",
     "returned": "Bị trả lại",
     "superseded": "Đã thay thế",
+}
+
+# How a version reached the system (SubmissionRow.channel).
+CHANNEL_LABELS = {
+    "web": "Biểu mẫu trên web",
+    "xlsx": "Tệp XLSX",
+    "api": "Phần mềm của đơn vị (API)",
 }
 
 
@@ -327,6 +334,11 @@ class ReportingQueries:
     def descendants(self, flow: str, code: str) -> set[str]:
         with self.db.read() as session:
             return store.descendants_of(session, flow, code)
+
+    def unit_names(self, flow: str, codes: Iterable[str]) -> dict[str, str]:
+        """Unit code -> name, for pages that would otherwise show codes."""
+        with self.db.read() as session:
+            return store.unit_names(session, flow, codes)
 
     def unit(self, flow: str, code: str) -> store.UnitRow:
         with self.db.read() as session:

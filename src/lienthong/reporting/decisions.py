@@ -11,10 +11,13 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
+from lienthong.accounts.model import Role
 from lienthong.audit import store as audit
 from lienthong.clock import Clock
 from lienthong.db import Database
 from lienthong.errors import ErrorCode
+from lienthong.notifications import store as notices
+from lienthong.notifications.model import NotificationKind, shorten
 from lienthong.reporting import store
 from lienthong.reporting.model import Period, Window
 from lienthong.reporting.regimes import RegimeVersion
@@ -117,7 +120,7 @@ class ReceiverDecisions:
         now = self.clock.now()
         with self.db.unit_of_work() as session:
             row = self._load(session, submission_id)
-            regime, _period, _window = self.resolve(row.regime, row.period)
+            regime, period, _window = self.resolve(row.regime, row.period)
             self._receiver_check(session, regime, row, receiver)
             if row.state != SUBMITTED:
                 raise refuse(ErrorCode.REPORT_STATE_INVALID, state=row.state)
@@ -135,5 +138,16 @@ class ReceiverDecisions:
                 action="reporting.return",
                 subject=f"{row.regime}/{row.period}/{row.unit_code}",
                 detail={"id": row.id, "comment": comment.strip()},
+            )
+            by = store.get_unit(session, regime.flow, receiver)
+            notices.tell_role(
+                session,
+                row.unit_code,
+                Role.REPORTING_OFFICER,
+                NotificationKind.REPORT_RETURNED,
+                f"{by.name if by else receiver} trả lại báo cáo {regime.name}, {period.label}: "
+                f"{shorten(comment)}",
+                f"/bao-cao/ky/{row.regime}/{row.period}",
+                at=now,
             )
             return view_of(session, row)

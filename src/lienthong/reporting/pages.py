@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from lienthong.accounts.model import Role, User
 from lienthong.accounts.web import csrf_check, require_roles
 from lienthong.errors import ErrorCode, LienthongError
-from lienthong.reporting.consolidation import STATE_LABELS, TIMELINESS_LABELS
+from lienthong.reporting.consolidation import CHANNEL_LABELS, STATE_LABELS, TIMELINESS_LABELS
 from lienthong.reporting.dues import due_of, dues_of
 from lienthong.reporting.export import SUMMARY_LABELS, consolidated_pdf, consolidated_xlsx
 from lienthong.reporting.model import Period
@@ -136,11 +136,19 @@ async def report_form(
         }
 
     context = await run_in_threadpool(load)
+    notices = getattr(request.app.state.container, "notifications", None)
+    if notices is not None:  # the notices about this report (returned) are read now
+        await run_in_threadpool(notices.seen, user, f"/bao-cao/ky/{regime}/{period}")
     _nav(request, "/bao-cao")
     return render(
         request,
         "reporting/form.html",
-        {**context, "state_labels": STATE_LABELS, "flash": _flash(request)},
+        {
+            **context,
+            "state_labels": STATE_LABELS,
+            "channel_labels": CHANNEL_LABELS,
+            "flash": _flash(request),
+        },
     )
 
 
@@ -206,8 +214,48 @@ async def upload(
     return _back(here, ok="Đã nhận tệp XLSX và lưu bản nháp.")
 
 
+@router.get("/bao-cao/nop/{submission_id}")
+async def confirm_submit(submission_id: int, request: Request, user: Officer, rep: Rep) -> Response:
+    """What is about to be signed and sent (unit, regime, period, version, deadline), with
+    "Xác nhận gửi" (a POST) and "Hủy": nothing is signed or sent by opening this page."""
+
+    def load() -> dict[str, Any]:
+        item = rep.service.submission(submission_id)
+        if item.unit_code != user.agency_code:
+            raise refuse(ErrorCode.REPORT_NOT_FOUND, id=submission_id)
+        version, period, window = rep.service.resolve(item.regime, item.period)
+        unit = rep.queries.unit(GEO, item.unit_code)
+        parent = rep.queries.unit_names(GEO, [unit.parent_code] if unit.parent_code else [])
+        return {
+            "item": item,
+            "regime": version,
+            "period": period,
+            "window": window,
+            "unit": unit,
+            "receiver": parent.get(unit.parent_code or "", ""),
+            "due": due_of(rep.service, item.unit_code, item.regime, item.period),
+        }
+
+    try:
+        context = await run_in_threadpool(load)
+    except LienthongError as exc:
+        return _back("/bao-cao", error=_message(exc))
+    item = context["item"]
+    here = f"/bao-cao/ky/{item.regime}/{item.period}"
+    if item.state not in ("draft", "returned"):
+        return _back(here, error="Báo cáo này đã được gửi, không gửi lại được.")
+    _nav(request, "/bao-cao")
+    return render(request, "reporting/confirm_submit.html", {**context, "here": here})
+
+
 @router.post("/bao-cao/nop/{submission_id}", dependencies=CSRF)
-async def sign_and_submit(submission_id: int, user: Officer, rep: Rep) -> Response:
+async def sign_and_submit(
+    submission_id: int, user: Officer, rep: Rep, xac_nhan: Annotated[str, Form()] = ""
+) -> Response:
+    """Sign and send only what the confirmation page showed: without its ``xac_nhan`` the
+    answer is that page (nothing signed, nothing sent)."""
+    if xac_nhan != "1":
+        return RedirectResponse(f"/bao-cao/nop/{submission_id}", status_code=303)
     try:
         done = await run_in_threadpool(
             lambda: rep.service.sign_and_submit(
@@ -320,6 +368,7 @@ def _centre(rep: Reporting, regime: str, period: str, node: str) -> dict[str, An
         "rows": [r for r in scoped if r.parent_code == node],
         "children": rep.queries.children(GEO, node),
         "ancestors": rep.queries.ancestors(GEO, node),
+        "names": rep.queries.unit_names(GEO, rep.queries.ancestors(GEO, node)),
     }
 
 
@@ -374,6 +423,8 @@ async def export(fmt: str, request: Request, user: Officer, rep: Rep) -> Respons
 async def requests_page(request: Request, user: Officer, rep: Rep) -> Response:
     found = await run_in_threadpool(rep.requests.for_unit, user.agency_code)
     children = await run_in_threadpool(rep.queries.children, GEO, user.agency_code)
+    codes = {r.issuer_code for r in found} | {x.unit_code for r in found for x in r.recipients}
+    names = await run_in_threadpool(rep.queries.unit_names, GEO, codes)
     _nav(request, "/bao-cao/yeu-cau")
     return render(
         request,
@@ -381,6 +432,7 @@ async def requests_page(request: Request, user: Officer, rep: Rep) -> Response:
         {
             "items": found,
             "children": children,
+            "names": names,
             "kind_labels": KIND_LABELS,
             "state_labels": REQUEST_STATE_LABELS,
             "flash": _flash(request),

@@ -217,6 +217,17 @@ def get_unit(session: Session, flow: str, code: str) -> UnitRow | None:
     return session.get(UnitRow, (flow, code))
 
 
+def unit_names(session: Session, flow: str, codes: Iterable[str]) -> dict[str, str]:
+    """The names of the units among ``codes`` (code -> name); unknown codes are absent."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(UnitRow.code, UnitRow.name).where(UnitRow.flow == flow, UnitRow.code.in_(wanted))
+    )
+    return {code: name for code, name in rows}
+
+
 def units_of(session: Session, flow: str, levels: Iterable[str]) -> list[UnitRow]:
     return list(
         session.scalars(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from lienthong.agencies.store import agencies_by_codes
 from lienthong.clock import VN_TZ, Clock
 from lienthong.db import Database
 from lienthong.stats import queries, store
@@ -64,7 +65,13 @@ class StatsService:
         start = datetime.combine(period.start, time(), tzinfo=VN_TZ)
         end = datetime.combine(period.end + timedelta(days=1), time(), tzinfo=VN_TZ)
         with self.db.read() as session:
-            return queries.agency_documents(session, code, start, end)
+            docs: dict[str, Any] = queries.agency_documents(session, code, start, end)
+            wanted = {code} | {d["sender"] for d in docs["received"]}
+            names = {c: a.name for c, a in agencies_by_codes(session, wanted).items()}
+        for d in docs["received"]:
+            d["sender_name"] = names.get(d["sender"], d["sender"])
+        docs["name"] = names.get(code, code)
+        return docs
 
     def health(self) -> dict[str, Any]:
         with self.db.read() as session:

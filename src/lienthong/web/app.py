@@ -160,6 +160,7 @@ def _routers() -> list[APIRouter]:
     from lienthong.exchange.api import router as exchange_router
     from lienthong.exchange.axis import router as axis_router
     from lienthong.federation.api import router as federation_router
+    from lienthong.notifications.pages import router as notifications_router
     from lienthong.portal.api import router as portal_api_router
     from lienthong.portal.gateway import router as portal_gateway_router
     from lienthong.portal.pages import router as portal_pages_router
@@ -171,4 +172,5 @@ def _routers() -> list[APIRouter]:
     routers.append(stats_router)
     routers += [portal_api_router, portal_gateway_router, portal_pages_router]
     routers += [reporting_api_router, reporting_pages_router]
+    routers.append(notifications_router)
     return routers

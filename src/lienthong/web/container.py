@@ -19,6 +19,7 @@ from lienthong.federation.service import FederationService
 from lienthong.federation.wiring import build_federation
 from lienthong.federation.worker import FederationWorker
 from lienthong.issuance.service import IssuanceService
+from lienthong.notifications.service import NotificationService
 from lienthong.secrets import Sealer, load_or_create_key
 from lienthong.stats.service import StatsService
 from lienthong.trust.receipts import ReceiptSigner
@@ -52,6 +53,8 @@ class Container:
     stats: StatsService | None = None
     # Decree 09 reporting (bao-cao): built on first use, units seeded from the registry.
     reporting: Reporting | None = None
+    # In-app notifications (thong-bao) of web users; arrivals follow the intake (write hook).
+    notifications: NotificationService | None = None
 
     def close(self) -> None:
         if self.federation_worker is not None:
@@ -109,6 +112,9 @@ def build_container(
     from lienthong.stats.store import install as install_stats
 
     install_stats()
+    from lienthong.notifications.hooks import install as install_notifications
+
+    install_notifications()
     clerk, issuance = build_clerk(settings, db, blobs, clock, exchange, accounts)
     from lienthong.reporting.wiring import Reporting
 
@@ -130,6 +136,7 @@ def build_container(
         audit_sealer=audit_sealer,
         accounts=accounts,
         reporting=Reporting(settings, db, clock, agencies),
+        notifications=NotificationService(db, clock),
     )
 
 

@@ -104,6 +104,7 @@ def render(
         "user": getattr(request.state, "user", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "nav": getattr(request.state, "nav", None),
+        "unread_notifications": getattr(request.state, "unread_notifications", 0),
     }
     values.update(context or {})
     html = environment().get_template(template).render(values)

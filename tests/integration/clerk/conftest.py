@@ -29,6 +29,14 @@ USERS = {
     "chuyenvien.nghean": (NGHE_AN, Role.SPECIALIST),
     "vanhanh": (GOV_OFFICE, Role.OPERATOR),
 }
+# People's names (pages show these, never the login names above).
+NAMES = {
+    "vanthu.vpcp": "Trần Thị Thu",
+    "lanhdao.vpcp": "Nguyễn Văn Minh",
+    "vanthu.nghean": "Lê Thị Hoa",
+    "chuyenvien.nghean": "Phạm Văn Nam",
+    "vanhanh": "Đỗ Văn Hùng",
+}
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +73,16 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def sign_draft(leader: httpx.Client, draft_url: str) -> httpx.Response:
+    """The leader signs as on the page: the confirmation page, then "Xác nhận ký"."""
+    confirm = leader.get(draft_url + "/ky")
+    assert confirm.status_code == 200, confirm.text
+    assert "Xác nhận ký" in confirm.text
+    return leader.post(
+        draft_url + "/ky", data={"csrf_token": csrf_of(confirm.text), "xac_nhan": "1"}
+    )
+
+
 def make_office(db: Database, tmp_path: Path, pki: DemoPKI, **settings: object) -> Office:
     clock = FixedClock(NOW)
     container = container_for(db, tmp_path, clock, pki_dir=pki.out_dir, **settings)
@@ -75,7 +93,7 @@ def make_office(db: Database, tmp_path: Path, pki: DemoPKI, **settings: object) 
     assert container.clerk is not None
     container.clerk.accounts = accounts
     for username, (agency, role) in USERS.items():
-        accounts.create_user(username, f"Người {username}", agency, [role], PASSWORD)
+        accounts.create_user(username, NAMES[username], agency, [role], PASSWORD)
     return Office(container, clock, ThreadedServer(create_app(container=container)).start())
 
 

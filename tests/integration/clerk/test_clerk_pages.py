@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from lienthong.audit.store import AuditEvent
 from lienthong.exchange import store
-from tests.integration.clerk.conftest import Office, csrf_of
+from tests.integration.clerk.conftest import Office, csrf_of, sign_draft
 from tests.support import GOV_OFFICE, NGHE_AN, counts, document_bytes, send
 from tests.support_pdf import draft_pdf
 
@@ -32,8 +32,7 @@ def _issue(office: Office, subject: str = "V/v thử nghiệm liên thông") -> 
     assert answer.status_code == 303, answer.text
     draft_url = answer.headers["location"].split("?")[0]
     leader = office.login("lanhdao.vpcp")
-    page = leader.get(draft_url)
-    signed = leader.post(draft_url + "/ky", data={"csrf_token": csrf_of(page.text)})
+    signed = sign_draft(leader, draft_url)
     assert "Lãnh đạo đã ký" in signed.text
     page = clerk.get(draft_url)
     issued = clerk.post(

@@ -14,7 +14,7 @@ from lienthong.clerk.revision import Revisions, Update
 from lienthong.clerk.store import DraftRow
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange import store
-from tests.integration.clerk.conftest import PASSWORD, Office, csrf_of
+from tests.integration.clerk.conftest import PASSWORD, Office, csrf_of, sign_draft
 from tests.integration.clerk.test_clerk_pages import _issue
 from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, counts, document_bytes, send
 from tests.support_pdf import draft_pdf
@@ -229,7 +229,7 @@ def test_a_replacement_is_signed_then_issued_with_a_new_number_and_marks_the_ori
     leader = office.login("lanhdao.vpcp")
     page = leader.get(draft_url)
     assert "Thay thế văn bản" in page.text
-    leader.post(draft_url + "/ky", data={"csrf_token": csrf_of(page.text)})
+    sign_draft(leader, draft_url)
     page = clerk.get(draft_url)
     issued = clerk.post(
         draft_url + "/ban-hanh", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False

@@ -171,7 +171,11 @@ def submit_by_web_form(web: httpx.Client, values: dict[str, float]) -> int:
     found = re.search(r'action="/bao-cao/nop/(\d+)"', form.text)
     assert found, "the sign-and-submit button of the saved draft"
     sid = int(found.group(1))
-    done = web.post(f"/bao-cao/nop/{sid}", data={"csrf_token": token_of(form.text)})
+    confirm = web.get(f"/bao-cao/nop/{sid}")
+    assert confirm.status_code == 200 and "Xác nhận gửi" in confirm.text, confirm.text
+    done = web.post(
+        f"/bao-cao/nop/{sid}", data={"csrf_token": token_of(confirm.text), "xac_nhan": "1"}
+    )
     flashed(done, "Đã ký số và gửi báo cáo")
     return sid
 
