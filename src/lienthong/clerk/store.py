@@ -122,9 +122,13 @@ def _like(text: str) -> str:
 
 def _internal_due(agency: str) -> Any:
     """The agency's internal deadline of the row's document (its registration), as a scalar."""
+    # An alias: the page's query joins RegistrationRow itself, and a subquery whose every
+    # table is in the enclosing query would correlate away its whole FROM clause.
+    line = aliased(RegistrationRow)
     return (
-        select(RegistrationRow.due_date)
-        .where(RegistrationRow.document_id == Document.id, RegistrationRow.recipient_code == agency)
+        select(line.due_date)
+        .where(line.document_id == Document.id, line.recipient_code == agency)
+        .correlate(Document)
         .scalar_subquery()
     )
 
