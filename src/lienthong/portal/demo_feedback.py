@@ -399,7 +399,7 @@ def seed_demo_feedback(
     return {
         "feedback": stats.received,
         "forwarded": stats.forwarded,
-        "answered": stats.answered,
+        "with_answer": stats.answered,  # forwarded and answered, whatever happened since
         **{state.lower(): n for state, n in sorted(stats.by_state.items())},
     }
 

@@ -332,26 +332,30 @@ def _run(
 
 
 def _set_targets(reporting: Reporting, regime: RegimeVersion, today: date) -> None:
-    """The year's plan (kế hoạch năm) of the Government Office and each province: budget
-    revenue and school attendance; set once."""
+    """The year's plan (kế hoạch năm) of budget revenue and school attendance, set once, for
+    what each centre consolidates: a province its communes' reports, the Government Office
+    the provinces' own reports."""
     with reporting.db.read() as session:
-        units = store.unit_tuples(session, regime.flow, ["province"])
         present = store.targets(session, regime.code, today.year, GOVERNMENT_OFFICE)
+        units = [
+            u
+            for u in store.unit_tuples(session, regime.flow, ["province", "commune"])
+            if u.valid_to is None or u.valid_to >= today
+        ]
     if present:
         return
-    total = 0.0
-    for unit in units:
-        if unit.valid_to is not None and unit.valid_to < today:
-            continue
-        profile = _profile(unit.code, "province")
-        revenue = round(profile.revenue_year * 1.03, -3)
-        total += revenue
-        reporting.service.set_targets(
-            regime.code, today.year, unit.code, {"REVENUE": revenue, "SCHOOL": 98.0}, actor="demo"
-        )
-    reporting.service.set_targets(
-        regime.code, today.year, GOVERNMENT_OFFICE, {"REVENUE": total, "SCHOOL": 98.5}, actor="demo"
-    )
+
+    def plan(codes: list[str], level: str) -> float:
+        return round(sum(_profile(c, level).revenue_year for c in codes) * 1.03, -1)
+
+    provinces = [u.code for u in units if u.level == "province"]
+    for province in provinces:
+        communes = [u.code for u in units if u.level == "commune" and u.parent_code == province]
+        if communes:
+            targets = {"REVENUE": plan(communes, "commune"), "SCHOOL": 98.0}
+            reporting.service.set_targets(regime.code, today.year, province, targets, actor="demo")
+    targets = {"REVENUE": plan(provinces, "province"), "SCHOOL": 98.5}
+    reporting.service.set_targets(regime.code, today.year, GOVERNMENT_OFFICE, targets, actor="demo")
 
 
 def report_counts(reporting: Reporting, periods: list[str]) -> dict[str, int]:
