@@ -79,6 +79,9 @@ def test_the_demo_seeds_reports_dossiers_and_feedback_once(
     before = _rows(db)
     assert _run(container, clock) == counts
     assert _rows(db) == before  # nothing added, not even an audit entry
+    later = portal_seeders(container, clock, NOW + timedelta(hours=3))
+    assert later.dossiers() == counts["dossiers"]  # a run later that day adds no dossier
+    assert _rows(db) == before
 
 
 def _check_reports(container: Container, counts: dict[str, int]) -> None:
