@@ -74,8 +74,8 @@ def seed_activity(
     _write(settings, "running", counts)
     try:
         with Progress(*columns, console=console or Console(stderr=True)) as bar:
-            for name, seeder, total in _seeders(container, clock, now):
-                task = bar.add_task(name, total=total)
+            for name, label, seeder, total in _seeders(container, clock, now):
+                task = bar.add_task(label, total=total)
 
                 def advance(task: Any = task) -> None:
                     bar.advance(task)
@@ -102,9 +102,27 @@ def seed_activity(
 Seeder = Callable[[Callable[[], Any]], dict[str, int]]
 
 
-def _seeders(container: Any, clock: ReplayClock, now: datetime) -> list[tuple[str, Seeder, int]]:
-    """The faster domains' seeders (the documents follow): (label, seeder, progress total)."""
-    return []
+def _seeders(
+    container: Any, clock: ReplayClock, now: datetime
+) -> list[tuple[str, str, Seeder, int]]:
+    """The faster domains' seeders (the documents follow): (key of their counts, label,
+    seeder, progress total). Decree 09 reports first, then the portal's dossiers and
+    feedback: a few seconds each."""
+    from lienthong.portal.demo_seed import portal_seeders
+    from lienthong.reporting.demo import report_periods, seed_demo_reports
+
+    reporting = container.reporting
+    periods = report_periods(reporting, now)
+    portal = portal_seeders(container, clock, now)
+
+    def reports(advance: Callable[[], Any]) -> dict[str, int]:
+        return seed_demo_reports(reporting, clock, now, advance=advance)
+
+    return [
+        ("reports", "Báo cáo định kỳ (Nghị định 09)", reports, len(periods)),
+        ("dossiers", "Hồ sơ thủ tục hành chính", portal.dossiers, portal.dossier_steps),
+        ("feedback", "Phản ánh, kiến nghị", portal.feedback_items, portal.feedback_steps),
+    ]
 
 
 def start_activity(settings: Settings, clock: ReplayClock, console: Console) -> threading.Thread:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +15,6 @@ from lienthong.calendar import WorkingCalendar
 from lienthong.config import Settings
 from lienthong.errors import LienthongError
 from lienthong.portal import catalogue, store
-from lienthong.portal.demo import DEMO_CATALOGUE, dossier_item
 from lienthong.portal.feedback import FeedbackService
 from lienthong.portal.service import PortalService
 from lienthong.web.container import Container, build_container
@@ -63,38 +61,37 @@ def import_catalogue(
     console.print(f"Imported {count} procedure versions")
 
 
-def seed_demo_portal(container: Container) -> int:
-    """The demo catalogue and a few dossiers of Nghệ An (idempotent); the dossiers synced."""
-    service = _portal(container)
-    service.import_catalogue(DEMO_CATALOGUE, actor="demo")
-    now = container.clock.now()
-    received = now - timedelta(days=3)
-    items = [
-        dossier_item("000.00.31.H41-261116-0001", "000.00.31.H41", "2.000635", received=received),
-        dossier_item(
-            "000.00.31.H41-261116-0002", "000.00.31.H41", "1.001234", received=received, channel=2
-        ),
-        dossier_item(
-            "000.00.38.H41-261116-0003", "000.00.38.H41", "", received=received, channel=3
-        ),
-        dossier_item(
-            "000.00.31.H41-261116-0004",
-            "000.00.31.H41",
-            "2.000635",
-            status=10,
-            received=received,
-            finished=received + timedelta(hours=4),
-        ),
-    ]
-    return service.sync_dossiers("000.00.00.H41", items).accepted
-
-
 @portal_app.command("seed-demo")
 def seed_demo() -> None:
-    """Load the demo catalogue and a few demo dossiers (run after ``lienthong demo seed``)."""
-    with _container() as container:
-        count = seed_demo_portal(container)
-    console.print(f"Demo catalogue loaded; {count} demo dossiers synced")
+    """The portal's part of the living demo (as ``make run`` makes it): the demo catalogue,
+    about 2,000 dossiers of the demo provinces and ministries over the last three months and 30
+    feedback items at every stage. Run after ``lienthong demo seed``; idempotent."""
+    from datetime import UTC, datetime
+
+    from lienthong.clock import ReplayClock
+    from lienthong.portal.demo_seed import portal_seeders
+    from lienthong.progress import progress_bar
+
+    now = datetime.now(UTC)
+    clock = ReplayClock(now)
+    settings = Settings()
+    container = build_container(settings, clock=clock)
+    try:
+        seeders = portal_seeders(container, clock, now)
+        with progress_bar("Hồ sơ thủ tục hành chính", seeders.dossier_steps, errors) as advance:
+            dossiers = seeders.dossiers(lambda: advance(1))
+        with progress_bar("Phản ánh, kiến nghị", seeders.feedback_steps, errors) as advance:
+            feedback = seeders.feedback_items(lambda: advance(1))
+    except LienthongError as exc:
+        errors.print(f"[red]{exc.code}[/red]: {escape(exc.message)}")
+        raise typer.Exit(1) from exc
+    finally:
+        clock.release()
+        container.close()
+    console.print(
+        f"Demo catalogue: {dossiers['procedures']} procedure versions; {dossiers['dossiers']} "
+        f"dossiers; {feedback['feedback']} feedback items"
+    )
 
 
 @portal_app.command("rebuild-stats")

@@ -532,6 +532,28 @@ def rejections_by(session: Session, start: str, end: str) -> list[dict[str, Any]
     return [dict(r._mapping) for r in rows]
 
 
+def dossier_spread(session: Session) -> dict[str, int]:
+    """How the dossiers spread: ``status_<n>``, ``wrong_code``, ``code_format_problem``,
+    ``early`` / ``on_time`` / ``late``, ``supplemented`` (for the demo's counts and tests)."""
+    t = _table(DossierRow)
+    out: dict[str, int] = {}
+    for status, n in session.execute(select(t.c.status, func.count()).group_by(t.c.status)):
+        out[f"status_{status}"] = int(n)
+    for timeliness, n in session.execute(
+        select(t.c.timeliness, func.count())
+        .where(t.c.timeliness.is_not(None))
+        .group_by(t.c.timeliness)
+    ):
+        out[str(timeliness).lower()] = int(n)
+    for name, where in (
+        ("wrong_code", t.c.wrong_code.is_not(None)),
+        ("code_format_problem", t.c.code_format_problem.is_not(None)),
+        ("supplemented", t.c.supplement_count > 0),
+    ):
+        out[name] = int(session.scalar(select(func.count()).select_from(t).where(where)) or 0)
+    return out
+
+
 def count_rows(session: Session, table: str) -> int:
     model = {"dossiers": DossierRow, "events": DossierEventRow, "rejections": RejectionRow}[table]
     return int(session.scalar(select(func.count()).select_from(model)) or 0)

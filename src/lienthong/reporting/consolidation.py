@@ -15,7 +15,7 @@ from lienthong.errors import ErrorCode
 from lienthong.reporting import store
 from lienthong.reporting.model import Period, end_of_day, local_day
 from lienthong.reporting.regimes import RegimeVersion
-from lienthong.reporting.rules import Aggregation, consolidated_value, ratio_value
+from lienthong.reporting.rules import Aggregation, aggregatable, consolidated_value, ratio_value
 from lienthong.reporting.service import (
     ACCEPTED,
     RETURNED,
@@ -215,12 +215,11 @@ class ReportingQueries:
         """Each level consolidates the level below it (Decree 09/2019/NĐ-CP): the figures of
         ``node`` are the accepted reports of its units one level down, and, for a unit that
         has not reported yet, what its own units reported (preliminary, from further down).
-        A unit with no units below it: the lowest level's reports at it."""
+        A unit with no units below it: its own accepted report (a commune drilled into from
+        its province shows what it reported)."""
         children = [c for c in store.children(session, flow, node) if c.level in regime.level_codes]
         if not children:
-            return store.aggregates(
-                session, regime.code, period_code, flow, node, regime.level_codes[0]
-            )
+            return _own_report(session, regime, period_code, node)
         sums: dict[str, tuple[float, int]] = {}
 
         def add(part: dict[str, tuple[float, int]]) -> None:
@@ -347,6 +346,18 @@ class ReportingQueries:
         if row is None:
             raise refuse(ErrorCode.REPORT_NOT_EXPECTED, unit=code)
         return row
+
+
+def _own_report(
+    session: Any, regime: RegimeVersion, period_code: str, unit: str
+) -> dict[str, tuple[float, int]]:
+    """The accepted report of ``unit`` as ``(total, count)`` per consolidated cell."""
+    versions = store.submissions_of(session, regime.code, period_code, unit)
+    accepted = [v for v in versions if v.state == ACCEPTED]
+    if not accepted:
+        return {}
+    values = store.values_of(session, accepted[-1].id)
+    return {cell: (values[cell], 1) for cell in aggregatable(regime.form) if cell in values}
 
 
 def _note(

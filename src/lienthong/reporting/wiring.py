@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,16 @@ class Reporting:
         if unit not in self._identities:
             self._identities[unit] = PdfIdentity.from_credential(pki.signer(unit))
         return self._identities[unit]
+
+    def signing_since(self, unit: str) -> datetime | None:
+        """From when the unit head's demo key signs (its certificate's start), or None when
+        the server holds no key for it: the demo's history starts no earlier."""
+        from lienthong.trust.pki import DemoPKI
+
+        pki = self._pki
+        if not isinstance(pki, DemoPKI) or unit not in pki.signers:
+            return None
+        return pki.signer(unit).certificate.not_valid_before_utc
 
     @cached_property
     def service(self) -> ReportingService:

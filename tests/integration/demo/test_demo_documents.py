@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from lienthong.accounts.demo import DEMO_AGENCY_SLUGS, seed_demo_users
@@ -20,18 +19,10 @@ from lienthong.clerk.store import InboxFilter
 from lienthong.clock import FixedClock
 from lienthong.db import Database
 from lienthong.exchange import store
-from lienthong.trust.cli import init_demo_pki
 from lienthong.trust.pki import DemoPKI
 from tests.support import container_for
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="session")
-def demo_pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo-pki")
-    init_demo_pki(folder, "http://127.0.0.1:9", now=NOW - timedelta(days=120))
-    return folder
 
 
 def test_the_demo_documents_fill_every_clerks_inbox_and_outbox(

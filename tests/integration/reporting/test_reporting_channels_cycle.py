@@ -140,6 +140,23 @@ def hub(db: Database, tmp_path: Path, pki: DemoPKI) -> Iterator[Hub]:
         container.close()
 
 
+EXPORT = re.compile(r'href="(/bao-cao/trung-tam/tong-hop\.(xlsx|pdf)\?[^"]+)"')
+
+
+def pdf_text(data: bytes) -> str:
+    """The text drawn on a PDF's pages (string operands of the content streams)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(data))
+    out = []
+    for page in reader.root["/Pages"]["/Kids"]:
+        contents = page.get_object()["/Contents"]
+        streams = contents if isinstance(contents, list) else [contents]
+        for stream in streams:
+            out += re.findall(rb"\((.*?)\) Tj", stream.get_object().data)
+    return "\n".join(part.decode("latin-1") for part in out)
+
+
 def token_of(html: str) -> str:
     found = CSRF.search(html)
     assert found, "a form with a CSRF token"
@@ -281,6 +298,17 @@ def test_three_channels_a_late_unit_and_a_return_consolidate_and_flag_timeliness
     assert "Đã chấp nhận báo cáo" in centre.text
     total = sum(v["POP"] for v in (values[COMMUNE_A], values[COMMUNE_B], values[COMMUNE_C]))
     assert vn_number(total) in centre.text
+    # and so do its exports, through the links on that page (issue 12, defect 1)
+    links = {fmt: url for url, fmt in EXPORT.findall(centre.text)}
+    assert set(links) == {"xlsx", "pdf"}
+    sheet = load_workbook(io.BytesIO(officer.get(links["xlsx"].replace("&amp;", "&")).content))
+    rows = {r[0]: r for r in sheet["Tổng hợp"].iter_rows(min_row=5, values_only=True)}
+    assert rows["POP"][3] == total and rows["REVENUE"][3] == pytest.approx(
+        sum(v["REVENUE"] for v in (values[COMMUNE_A], values[COMMUNE_B], values[COMMUNE_C]))
+    )
+    pdf = officer.get(links["pdf"].replace("&amp;", "&"))
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert vn_number(total) in pdf_text(pdf.content)
 
     # the timeliness table: measured on the first send against the legal deadline
     rows = ok(province.get("/inbox", params={"regime": "KTXH", "period": PERIOD}))

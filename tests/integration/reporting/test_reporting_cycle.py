@@ -337,3 +337,20 @@ def test_each_level_consolidates_the_reports_of_the_level_below(network: Network
     assert net.queries.consolidated("KTXH", PERIOD, PROVINCE)["POP"] == pytest.approx(
         sum(f["POP"] for f in communes)
     )
+
+
+def test_a_unit_with_no_units_below_shows_its_own_accepted_report(network: Network) -> None:
+    """Drilling from the province into a commune shows what the commune reported (before, a
+    unit with no units below it read the aggregates of units below it: always empty)."""
+    net = network
+    sent = report(net, COMMUNES[0], 3)
+    assert net.queries.consolidated("KTXH", PERIOD, COMMUNES[0])["POP"] is None  # not accepted
+    net.service.accept(PROVINCE, sent, actor="province.officer")
+    got = net.queries.consolidated("KTXH", PERIOD, COMMUNES[0])
+    for cell in ("POP", "BIRTHS.NAM", "HOUSEHOLDS", "POOR", "REVENUE", "SCHOOL", "PROCEDURES"):
+        assert got[cell] == pytest.approx(figures(3)[cell]), cell
+    assert got["POOR_RATE"] == pytest.approx(100 * figures(3)["POOR"] / figures(3)["HOUSEHOLDS"])
+    shown = {f.code: f.value for f in net.queries.figures("KTXH", PERIOD, COMMUNES[0])}
+    assert shown["POP"] == pytest.approx(figures(3)["POP"])
+    # a commune that sent nothing still shows nothing
+    assert net.queries.consolidated("KTXH", PERIOD, COMMUNES[1])["POP"] is None
