@@ -3,6 +3,7 @@ and its read queries over the hub's tables (inbox with filters). Stores never co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -278,6 +279,11 @@ def drafts_of(session: Session, agency: str) -> list[DraftView]:
 def draft_of(session: Session, draft_id: int, agency: str) -> DraftRow | None:
     row = session.get(DraftRow, draft_id)
     return row if row is not None and row.agency_code == agency else None
+
+
+def agencies_with_codes(session: Session, codes: Sequence[str]) -> list[AgencyRow]:
+    query = select(AgencyRow).where(AgencyRow.code.in_(list(codes)))
+    return list(session.scalars(query.order_by(AgencyRow.level, AgencyRow.code)))
 
 
 def agencies_matching(
