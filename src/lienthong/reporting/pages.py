@@ -71,7 +71,9 @@ def _message(exc: LienthongError) -> str:
     if detail.get("cell"):
         value = detail.get("value")
         shown = f" (“{value}”)" if value not in (None, "") else ""
-        return f"Ô {detail['cell']}{shown}: {sentence}"
+        sheet, _, ref = str(detail["cell"]).rpartition("!")
+        where = f"Ô {ref} của trang tính “{sheet}”" if sheet else f"Ô {ref}"
+        return f"{where}{shown}: {sentence}"
     if detail.get("sheet"):
         return f"{sentence} (trang tính “{detail['sheet']}”)"
     return sentence
