@@ -237,7 +237,8 @@ VIETNAMESE: dict[ErrorCode, str] = {
         f"hoặc tỷ lệ giải nén bất thường); {NOTHING_STORED}."
     ),
     ErrorCode.REPORT_REQUEST_INVALID: (
-        "Yêu cầu báo cáo cần có đơn vị nhận, ngày chốt số liệu và hạn gửi sau ngày chốt."
+        "Yêu cầu báo cáo cần có tiêu đề, nội dung, đơn vị nhận, ngày chốt số liệu và hạn gửi "
+        f"sau ngày chốt ít nhất một ngày làm việc; {NOTHING_STORED}."
     ),
     ErrorCode.REPORT_REQUEST_CLOSED: f"Yêu cầu báo cáo đã đóng; {NOTHING_STORED}.",
     # Anything else

@@ -4,6 +4,8 @@ Pages only translate HTTP to :class:`~lienthong.clerk.service.ClerkService` call
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -22,6 +24,8 @@ from lienthong.clerk.store import DraftView, InboxFilter
 from lienthong.clock import VN_TZ
 from lienthong.edxml.model import StatusCode
 from lienthong.errors import ErrorCode, LienthongError
+from lienthong.messages import vietnamese
+from lienthong.secrets import Sealer, SealError
 from lienthong.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +105,8 @@ async def _nav(request: Request, user: User, active: str) -> Counters:
 
 
 def _error_text(exc: LienthongError) -> str:
-    return ERRORS_VI.get(exc.code, f"Không thực hiện được ({exc.code}).")
+    """The refusal in Vietnamese (never its code or the API's English sentence)."""
+    return ERRORS_VI.get(exc.code) or vietnamese(exc.code)
 
 
 def _flash(request: Request) -> list[tuple[str, str]]:
@@ -179,16 +184,28 @@ async def document(request: Request, document_id: str, user: Staff) -> Response:
 
 
 async def _document_page(
-    request: Request, view: dict[str, Any], user: User, flash: list[tuple[str, str]], status: int
+    request: Request,
+    view: dict[str, Any],
+    user: User,
+    flash: list[tuple[str, str]],
+    status: int,
+    typed: dict[str, Any] | None = None,
 ) -> Response:
+    """The document; after a refused update (or a recipient search from the update form),
+    with what the clerk typed there (``typed``: subject, due_date, add, remove, search)."""
     service = clerk_of(request)
     specialists = await run_in_threadpool(service.specialists, user)
     agencies: list[dict[str, Any]] = []
-    text = request.query_params.get("tim_noi_nhan", "")
+    kept: list[dict[str, Any]] = []
+    text = typed["search"] if typed else request.query_params.get("tim_noi_nhan", "")
     if view["is_sender"] and view["state"] == "active":
         found = await run_in_threadpool(service.search_agencies, text)
         held = {r["code"] for r in view["recipients"] if not r["removed"]}
         agencies = [a for a in found if a["code"] != user.agency_code and a["code"] not in held]
+        if typed:
+            listed = {a["code"] for a in agencies}
+            wanted = sorted(set(typed["add"]) - listed - held - {user.agency_code})
+            kept = await run_in_threadpool(service.agencies_named, wanted)
     await _nav(request, user, "/van-thu/di" if view["is_sender"] else "/van-thu")
     return render(
         request,
@@ -197,8 +214,10 @@ async def _document_page(
             "d": view,
             "specialists": specialists,
             "agencies": agencies,
+            "kept_recipients": kept,
             "search": text,
             "flash": flash,
+            "typed": typed,
         },
         status=status,
     )
@@ -279,14 +298,20 @@ async def recall(
 
 
 async def _document_error(
-    request: Request, document_id: str, user: User, message: str, status: int = 422
+    request: Request,
+    document_id: str,
+    user: User,
+    message: str,
+    status: int = 422,
+    typed: dict[str, Any] | None = None,
 ) -> Response:
     service = clerk_of(request)
     try:
         view = await run_in_threadpool(service.document, user, document_id)
     except LienthongError:
         return not_found(request)
-    return await _document_page(request, view, user, [("error", message)], status)
+    flash = [("error", message)] if message else []
+    return await _document_page(request, view, user, flash, status, typed)
 
 
 @router.post("/van-thu/van-ban/{document_id}/cap-nhat", dependencies=[Depends(csrf_check)])
@@ -296,6 +321,8 @@ async def update(
     user: Staff,
     subject: Annotated[str, Form()] = "",
     due_date: Annotated[str, Form()] = "",
+    tim_noi_nhan: Annotated[str, Form()] = "",
+    hanh_dong: Annotated[str, Form()] = "",
 ) -> Response:
     form = await request.form()
     change = Update(
@@ -304,6 +331,15 @@ async def update(
         subject=subject,
         due_date=_day(due_date),
     )
+    typed = {
+        "subject": subject,
+        "due_date": due_date,
+        "add": change.add,
+        "remove": change.remove,
+        "search": tim_noi_nhan,
+    }
+    if hanh_dong == "tim":  # the recipient search, from within the form: nothing is sent
+        return await _document_error(request, document_id, user, "", 200, typed)
     revisions = Revisions(clerk_of(request))
     try:
         await run_in_threadpool(revisions.update, user, document_id, change)
@@ -314,7 +350,7 @@ async def update(
         if exc.code is ErrorCode.REQUEST_INVALID:
             message = "Cập nhật không thay đổi gì, hoặc văn bản không còn nơi nhận nào."
         status_code = 403 if exc.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_YOUR_DOCUMENT) else 422
-        return await _document_error(request, document_id, user, message, status_code)
+        return await _document_error(request, document_id, user, message, status_code, typed)
     return RedirectResponse(f"/van-thu/van-ban/{document_id}?tb=update", status_code=303)
 
 
@@ -350,35 +386,82 @@ async def _compose_page(
     flash: list[tuple[str, str]],
     status: int,
     replacing: dict[str, Any] | None = None,
+    typed: Composed | None = None,
 ) -> Response:
+    """The compose form: empty, filled from the document it replaces (``replacing``), or with
+    what the clerk typed (``typed``: after a refusal, or a recipient search from the form)."""
     service = clerk_of(request)
-    text = request.query_params.get("tim_noi_nhan", "")
+    text = typed.search if typed else request.query_params.get("tim_noi_nhan", "")
     agencies = await run_in_threadpool(service.search_agencies, text)
+    agencies = [a for a in agencies if a["code"] != user.agency_code]
     drafts = await run_in_threadpool(service.drafts, user)
+    if typed is not None:
+        chosen = set(typed.draft.recipients)
+    elif replacing:
+        chosen = {r["code"] for r in replacing["recipients"] if not r["removed"]}
+    else:
+        chosen = set()
+    listed = {a["code"] for a in agencies}
+    # Recipients already ticked stay on the form when a new search does not list them.
+    kept = await run_in_threadpool(service.agencies_named, sorted(chosen - listed))
+    if typed is not None:
+        values = typed.values()
+    elif replacing:
+        values = {
+            "type_name": replacing.get("type_name") or "Công văn",
+            "notation": replacing.get("code_notation") or "",
+            "subject": replacing.get("subject") or "",
+            "signer_position": "",
+            "priority": 0,
+        }
+    else:
+        values = {}
     await _nav(request, user, "/van-thu/soan-thao")
     return render(
         request,
         "clerk/compose.html",
         {
-            "agencies": [a for a in agencies if a["code"] != user.agency_code],
+            "agencies": agencies,
+            "kept_recipients": kept,
             "search": text,
             "drafts": drafts,
             "flash": flash or _flash(request),
             "can_issue": service.issuance is not None,
             "replacing": replacing,
-            "chosen": {r["code"] for r in replacing["recipients"] if not r["removed"]}
-            if replacing
-            else set(),
+            "chosen": chosen,
+            "values": values,
+            "kept_pdf": typed.kept if typed else None,
         },
         status=status,
     )
+
+
+@dataclass(frozen=True)
+class Composed:
+    """What the compose form sent: the draft's fields, the recipient search, and the PDF kept
+    for the next submission (``kept``: its sealed reference and file name), since a browser
+    never fills a file field again."""
+
+    draft: Draft
+    search: str
+    kept: dict[str, str] | None = None
+
+    def values(self) -> dict[str, Any]:
+        d = self.draft
+        return {
+            "type_name": d.type_name,
+            "notation": d.notation,
+            "subject": d.subject,
+            "signer_position": d.signer_position,
+            "priority": d.priority,
+        }
 
 
 @router.post("/van-thu/soan-thao", dependencies=[Depends(csrf_check)])
 async def create_draft(
     request: Request,
     user: Staff,
-    pdf: Annotated[UploadFile, File()],
+    pdf: Annotated[UploadFile | None, File()] = None,
     subject: Annotated[str, Form()] = "",
     notation: Annotated[str, Form()] = "",
     type_name: Annotated[str, Form()] = "Công văn",
@@ -386,10 +469,18 @@ async def create_draft(
     signer_position: Annotated[str, Form()] = "",
     replaces: Annotated[str, Form()] = "",
     due_date: Annotated[str, Form()] = "",
+    tim_noi_nhan: Annotated[str, Form()] = "",
+    hanh_dong: Annotated[str, Form()] = "",
+    tep_giu: Annotated[str, Form()] = "",
+    ten_tep_giu: Annotated[str, Form()] = "",
 ) -> Response:
     form = await request.form()
     recipients = tuple(str(v) for v in form.getlist("recipients"))
-    data = await pdf.read()
+    service = clerk_of(request)
+    data = await pdf.read() if pdf is not None else b""
+    name = (pdf.filename if pdf is not None and data else None) or ten_tep_giu or "du-thao.pdf"
+    if not data and tep_giu:
+        data = await run_in_threadpool(_kept_pdf, request, user, tep_giu)
     draft = Draft(
         subject,
         type_name,
@@ -400,17 +491,67 @@ async def create_draft(
         replaces or None,
         due_date=_day(due_date),
     )
-    service = clerk_of(request)
+    replacing = None
+    if replaces:
+        with contextlib.suppress(LienthongError):  # not its own: create_draft refuses it
+            replacing = await run_in_threadpool(service.own_document, user, replaces)
+
+    async def again(flash: list[tuple[str, str]], status: int) -> Response:
+        kept = None
+        if data.startswith(b"%PDF-"):
+            digest = await run_in_threadpool(service.keep_upload, data)
+            kept = {"token": _seal_pdf(request, user, digest), "name": name}
+        typed = Composed(draft, tim_noi_nhan, kept)
+        return await _compose_page(request, user, flash, status, replacing=replacing, typed=typed)
+
+    if hanh_dong == "tim":  # the recipient search, from within the form: nothing is saved
+        return await again([], 200)
     try:
         if due_date and draft.due_date is None:
             raise ClerkError(code=ErrorCode.DUE_DATE_INVALID)
         draft_id = await run_in_threadpool(service.create_draft, user, draft, data)
     except LienthongError as exc:
-        message = _error_text(exc) if exc.code in ERRORS_VI else str(exc.message)
+        message = _error_text(exc)
         if exc.code is ErrorCode.REQUEST_INVALID:
-            message = "Cần tệp PDF dự thảo, trích yếu, ký hiệu và ít nhất một nơi nhận."
-        return await _compose_page(request, user, [("error", message)], 422)
+            message = _missing(draft, data)
+        return await again([("error", message)], 403 if exc.code is ErrorCode.FORBIDDEN else 422)
     return RedirectResponse(f"/van-thu/du-thao/{draft_id}?tb=draft", status_code=303)
+
+
+def _pdf_context(user: User) -> bytes:
+    return f"clerk-compose-pdf:{user.username}".encode()
+
+
+def _seal_pdf(request: Request, user: User, digest: str) -> str:
+    """A reference to a kept PDF that only this user's next form submission can redeem."""
+    sealer: Sealer = request.app.state.container.sealer
+    return sealer.seal(digest.encode("ascii"), associated_data=_pdf_context(user))
+
+
+def _kept_pdf(request: Request, user: User, token: str) -> bytes:
+    """The PDF kept for ``user`` under ``token``; empty when the token is not theirs."""
+    sealer: Sealer = request.app.state.container.sealer
+    try:
+        digest = sealer.open(token, associated_data=_pdf_context(user)).decode("ascii")
+        return clerk_of(request).kept_upload(digest)
+    except (SealError, UnicodeDecodeError, LienthongError):
+        return b""
+
+
+def _missing(draft: Draft, pdf: bytes) -> str:
+    """What the compose form still needs, in Vietnamese."""
+    missing = []
+    if not pdf.startswith(b"%PDF-"):
+        missing.append("tệp PDF dự thảo" if not pdf else "tệp dự thảo đúng định dạng PDF")
+    if not draft.subject.strip():
+        missing.append("trích yếu")
+    if not draft.notation.strip():
+        missing.append("ký hiệu")
+    if not draft.recipients:
+        missing.append("ít nhất một nơi nhận")
+    if not missing:
+        return vietnamese(ErrorCode.REQUEST_INVALID)
+    return f"Cần {', '.join(missing)}; chưa lưu dự thảo."
 
 
 @router.get("/van-thu/du-thao/{draft_id}")

@@ -9,7 +9,12 @@ person signed (Decree 30/2020/NĐ-CP Art. 25). Every action is audited with the 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import re
+import secrets
+import time
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +51,9 @@ REGISTERING = frozenset(
 )
 # Tries at the next arrival number when another registration took it first.
 REGISTER_ATTEMPTS = 5
+KEPT_FOLDER = "kept-uploads"  # under the staging folder: compose forms' PDFs, for a day
+KEPT_SECONDS = 24 * 3600
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 # Which role may set which status (Decree 30/2020 Art. 21-22: the clerk registers, returns
 # and submits for assignment; the assigned specialist processes and completes).
@@ -335,6 +343,14 @@ class ClerkService:
             rows = store.agencies_matching(session, text, on=today)
             return [{"code": a.code, "name": a.name, "level": a.level} for a in rows]
 
+    def agencies_named(self, codes: Sequence[str]) -> list[dict[str, Any]]:
+        """The registered agencies among ``codes`` (recipients ticked on a form), by level."""
+        if not codes:
+            return []
+        with self.db.read() as session:
+            rows = store.agencies_with_codes(session, codes)
+            return [{"code": a.code, "name": a.name, "level": a.level} for a in rows]
+
     # --- statuses (through the hub's intake, as the agency) ------------------------------
 
     def set_status(
@@ -560,6 +576,34 @@ class ClerkService:
                 at=now,
             )
             return row.id
+
+    def keep_upload(self, pdf: bytes) -> str:
+        """Keep a PDF sent with a compose form that was refused or only searched (a browser
+        never fills a file field again) for a day, outside the hub's storage (a temporary file
+        under the staging folder: a refusal stores nothing); its SHA-256."""
+        folder = self.staging_dir / KEPT_FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256(pdf).hexdigest()
+        path = folder / f"{digest}.pdf"
+        if path.exists():
+            path.touch()
+        else:
+            partial = folder / f".{digest}.{secrets.token_hex(4)}"
+            partial.write_bytes(pdf)
+            partial.replace(path)
+        cutoff = time.time() - KEPT_SECONDS
+        for old in folder.iterdir():
+            with contextlib.suppress(OSError):
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+        return digest
+
+    def kept_upload(self, digest: str) -> bytes:
+        """The PDF kept under ``digest``; REQUEST_INVALID when it is gone (a day later)."""
+        path = self.staging_dir / KEPT_FOLDER / f"{digest}.pdf"
+        if not _DIGEST.fullmatch(digest) or not path.is_file():
+            raise ClerkError("The kept PDF is gone.", detail={"field": "pdf"})
+        return path.read_bytes()
 
     def drafts(self, user: User) -> list[store.DraftView]:
         with self.db.read() as session:

@@ -4,6 +4,7 @@ filters, the registers of incoming and outgoing documents). Stores never commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -495,6 +496,11 @@ def count_drafts_to_sign(session: Session, agency: str) -> int:
 def draft_of(session: Session, draft_id: int, agency: str) -> DraftRow | None:
     row = session.get(DraftRow, draft_id)
     return row if row is not None and row.agency_code == agency else None
+
+
+def agencies_with_codes(session: Session, codes: Sequence[str]) -> list[AgencyRow]:
+    query = select(AgencyRow).where(AgencyRow.code.in_(list(codes)))
+    return list(session.scalars(query.order_by(AgencyRow.level, AgencyRow.code)))
 
 
 def agencies_matching(

@@ -15,13 +15,14 @@ from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.accounts.model import Role, User
 from lienthong.accounts.web import client_address, csrf_check, optional_user, require_roles
-from lienthong.errors import ErrorCode, LienthongError
+from lienthong.errors import ERROR_TABLE, ErrorCode, LienthongError
+from lienthong.messages import vietnamese
 from lienthong.portal import model
 from lienthong.portal.api import portal_of
 from lienthong.portal.export import workbook_bytes
@@ -60,6 +61,10 @@ ERRORS_VI = {
 }
 
 
+def english(code: ErrorCode) -> str:
+    return ERROR_TABLE[code][1]
+
+
 def feedback_of(request: Request) -> FeedbackService:
     service: FeedbackService | None = getattr(request.app.state, "portal_feedback", None)
     if service is None:
@@ -73,7 +78,11 @@ def feedback_of(request: Request) -> FeedbackService:
 
 
 def _message(exc: LienthongError) -> str:
-    return ERRORS_VI.get(exc.code, exc.message)
+    """The refusal in Vietnamese. A feedback form's refusal says what is missing, in Vietnamese
+    (``feedback.py`` writes those sentences); any other shows its code's page sentence."""
+    if exc.code is ErrorCode.PORTAL_FEEDBACK_INVALID and exc.message != english(exc.code):
+        return exc.message
+    return ERRORS_VI.get(exc.code) or vietnamese(exc.code)
 
 
 def _nav(request: Request, active: str, operator: bool) -> None:
@@ -416,7 +425,7 @@ async def feedback_action(
         "mo-lai": lambda: service.reopen(code, text, actor),
     }
     if action not in calls:
-        return Response(status_code=404)
+        raise HTTPException(status_code=404)  # the Vietnamese error page (web.error_pages)
     try:
         await run_in_threadpool(calls[action])
     except (LienthongError, ValueError) as exc:

@@ -47,6 +47,14 @@ STATE_LABELS = {
     "returned": "Bị trả lại",
     "superseded": "Đã thay thế",
 }
+# What screens show for a reporting unit's level and a report's channel (never the codes).
+LEVEL_LABELS = {
+    "government": "Chính phủ",
+    "ministry": "Bộ, ngành",
+    "province": "Tỉnh",
+    "commune": "Xã",
+}
+CHANNEL_LABELS = {"web": "Trên trang web", "xlsx": "Tệp XLSX", "api": "Kết nối phần mềm (API)"}
 
 # How a version reached the system (SubmissionRow.channel).
 CHANNEL_LABELS = {

@@ -16,7 +16,13 @@ from starlette.concurrency import run_in_threadpool
 from lienthong.accounts.model import Role, User
 from lienthong.accounts.web import csrf_check, require_roles
 from lienthong.errors import ErrorCode, LienthongError
-from lienthong.reporting.consolidation import CHANNEL_LABELS, STATE_LABELS, TIMELINESS_LABELS
+from lienthong.messages import vietnamese
+from lienthong.reporting.consolidation import (
+    CHANNEL_LABELS,
+    LEVEL_LABELS,
+    STATE_LABELS,
+    TIMELINESS_LABELS,
+)
 from lienthong.reporting.dues import due_of, dues_of
 from lienthong.reporting.export import SUMMARY_LABELS, consolidated_pdf, consolidated_xlsx
 from lienthong.reporting.model import Period
@@ -54,7 +60,35 @@ def _nav(request: Request, active: str) -> None:
 
 
 def _message(exc: LienthongError) -> str:
-    return f"Không thực hiện được ({exc.code}): {exc.message}"
+    """A refusal in Vietnamese for a page: the code's sentence (``messages.py``) and, when the
+    refusal says where, the cell or sheet, or the broken rules (whose sentences are Vietnamese).
+    Never the code or the API's English sentence."""
+    sentence = vietnamese(exc.code)
+    detail = exc.detail if isinstance(exc.detail, dict) else {}
+    problems = _problems(exc)
+    if problems:
+        return f"{sentence} {'; '.join(f'{where}: {text}' for where, text in problems)}."
+    if detail.get("cell"):
+        value = detail.get("value")
+        shown = f" (“{value}”)" if value not in (None, "") else ""
+        sheet, _, ref = str(detail["cell"]).rpartition("!")
+        where = f"Ô {ref} của trang tính “{sheet}”" if sheet else f"Ô {ref}"
+        return f"{where}{shown}: {sentence}"
+    if detail.get("sheet"):
+        return f"{sentence} (trang tính “{detail['sheet']}”)"
+    return sentence
+
+
+def _problems(exc: LienthongError) -> list[tuple[str, str]]:
+    """The rules a report broke (``detail["problems"]``: cell or section, Vietnamese sentence)."""
+    found = exc.detail.get("problems") if isinstance(exc.detail, dict) else None
+    if not isinstance(found, list):
+        return []
+    return [
+        (str(p["where"]), str(p["message"]))
+        for p in found
+        if isinstance(p, dict) and "where" in p and "message" in p
+    ]
 
 
 def _back(url: str, *, ok: str | None = None, error: str | None = None) -> RedirectResponse:
@@ -109,6 +143,7 @@ async def home(request: Request, user: Officer, rep: Rep) -> Response:
             "kind_labels": KIND_LABELS,
             "state_labels": REQUEST_STATE_LABELS,
             "timeliness_labels": TIMELINESS_LABELS,
+            "level_labels": LEVEL_LABELS,
             "flash": _flash(request),
         },
     )
@@ -118,6 +153,23 @@ async def home(request: Request, user: Officer, rep: Rep) -> Response:
 async def report_form(
     regime: str, period: str, request: Request, user: Officer, rep: Rep
 ) -> Response:
+    return await _form_page(request, user, rep, regime, period)
+
+
+async def _form_page(
+    request: Request,
+    user: User,
+    rep: Reporting,
+    regime: str,
+    period: str,
+    *,
+    typed: dict[str, str] | None = None,
+    errors: list[str] | None = None,
+    bad: set[str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The report form; after a refused save, with what was typed (``typed``: field name to
+    text as sent), the Vietnamese sentences and the cells or sections at fault (``bad``)."""
     unit = user.agency_code
 
     def load() -> dict[str, Any]:
@@ -139,6 +191,7 @@ async def report_form(
     notices = getattr(request.app.state.container, "notifications", None)
     if notices is not None:  # the notices about this report (returned) are read now
         await run_in_threadpool(notices.seen, user, f"/bao-cao/ky/{regime}/{period}")
+    flash = [("error", text) for text in errors] if errors else _flash(request)
     _nav(request, "/bao-cao")
     return render(
         request,
@@ -147,8 +200,11 @@ async def report_form(
             **context,
             "state_labels": STATE_LABELS,
             "channel_labels": CHANNEL_LABELS,
-            "flash": _flash(request),
+            "flash": flash,
+            "typed": typed,
+            "bad": bad or set(),
         },
+        status=status,
     )
 
 
@@ -158,32 +214,65 @@ async def save_form(
 ) -> Response:
     form = await request.form()
     here = f"/bao-cao/ky/{regime}/{period}"
+    typed = {str(k): v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     values: dict[str, float] = {}
     sections: dict[str, str] = {}
+    not_numbers: list[str] = []
+    version = (await run_in_threadpool(rep.service.resolve, regime, period))[0]
+    for cell in version.form.cells:
+        raw = form.get(f"o_{cell}")
+        if isinstance(raw, str) and raw.strip():
+            try:
+                values[cell] = parse_number(raw, dot_is_thousands=True)
+            except ValueError:
+                not_numbers.append(cell)
+    for section in version.form.outline:
+        text = form.get(f"muc_{section.code}")
+        if isinstance(text, str) and text.strip():
+            sections[section.code] = text
+    if not_numbers:
+        errors = [
+            f"Ô {cell}: “{typed.get(f'o_{cell}', '')}” không phải là số; chưa lưu bản nháp."
+            for cell in not_numbers
+        ]
+        return await _form_page(
+            request,
+            user,
+            rep,
+            regime,
+            period,
+            typed=typed,
+            errors=errors,
+            bad=set(not_numbers),
+            status=422,
+        )
     try:
-        version = rep.service.resolve(regime, period)[0]
-        for cell in version.form.cells:
-            raw = form.get(f"o_{cell}")
-            if isinstance(raw, str) and raw.strip():
-                try:
-                    values[cell] = parse_number(raw, dot_is_thousands=True)
-                except ValueError:
-                    return _back(here, error=f"Ô {cell}: “{raw}” không phải là số.")
-        for section in version.form.outline:
-            text = form.get(f"muc_{section.code}")
-            if isinstance(text, str) and text.strip():
-                sections[section.code] = text
-        content = ReportContent(values, sections)
         await run_in_threadpool(
             lambda: rep.service.save(
-                user.agency_code, regime, period, content, channel="web", actor=user.username
+                user.agency_code,
+                regime,
+                period,
+                ReportContent(values, sections),
+                channel="web",
+                actor=user.username,
             )
         )
     except LienthongError as exc:
-        problems = exc.detail.get("problems") if isinstance(exc.detail, dict) else None
+        problems = _problems(exc)
+        errors = [f"{where}: {text}" for where, text in problems] or [_message(exc)]
         if problems:
-            return _back(here, error="; ".join(f"{p['where']}: {p['message']}" for p in problems))
-        return _back(here, error=_message(exc))
+            errors.insert(0, vietnamese(exc.code))
+        return await _form_page(
+            request,
+            user,
+            rep,
+            regime,
+            period,
+            typed=typed,
+            errors=errors,
+            bad={where for where, _ in problems},
+            status=exc.http_status,
+        )
     return _back(here, ok="Đã lưu bản nháp.")
 
 
@@ -388,6 +477,7 @@ async def centre(request: Request, user: Officer, rep: Rep) -> Response:
             "regime_code": regime,
             "period": Period.parse(period),
             "summary_labels": SUMMARY_LABELS,
+            "level_labels": LEVEL_LABELS,
             "state_labels": STATE_LABELS,
             "timeliness_labels": TIMELINESS_LABELS,
             "flash": _flash(request),
@@ -421,6 +511,19 @@ async def export(fmt: str, request: Request, user: Officer, rep: Rep) -> Respons
 
 @router.get("/bao-cao/yeu-cau")
 async def requests_page(request: Request, user: Officer, rep: Rep) -> Response:
+    return await _requests_page(request, user, rep)
+
+
+async def _requests_page(
+    request: Request,
+    user: User,
+    rep: Reporting,
+    *,
+    typed: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    """The requests page; after a refused new request, with what was typed (``typed``)."""
     found = await run_in_threadpool(rep.requests.for_unit, user.agency_code)
     children = await run_in_threadpool(rep.queries.children, GEO, user.agency_code)
     codes = {r.issuer_code for r in found} | {x.unit_code for r in found for x in r.recipients}
@@ -435,28 +538,35 @@ async def requests_page(request: Request, user: Officer, rep: Rep) -> Response:
             "names": names,
             "kind_labels": KIND_LABELS,
             "state_labels": REQUEST_STATE_LABELS,
-            "flash": _flash(request),
+            "flash": [("error", error)] if error else _flash(request),
+            "typed": typed or {},
         },
+        status=status,
     )
 
 
 @router.post("/bao-cao/yeu-cau", dependencies=CSRF)
 async def create_request(request: Request, user: Officer, rep: Rep) -> Response:
     form = await request.form()
-    here = "/bao-cao/yeu-cau"
-    try:
-        cutoff = date.fromisoformat(str(form.get("chot_so_lieu", "")))
-        deadline = date.fromisoformat(str(form.get("han_gui", "")))
-    except ValueError:
-        return _back(here, error="Ngày chốt số liệu và hạn gửi phải là ngày hợp lệ.")
     recipients = [str(v) for v in form.getlist("don_vi_nhan")]
+    typed: dict[str, Any] = {
+        name: str(form.get(name, ""))
+        for name in ("loai", "tieu_de", "noi_dung", "chot_so_lieu", "han_gui")
+    }
+    typed["don_vi_nhan"] = set(recipients)
+    try:
+        cutoff = date.fromisoformat(typed["chot_so_lieu"])
+        deadline = date.fromisoformat(typed["han_gui"])
+    except ValueError:
+        message = "Ngày chốt số liệu và hạn gửi phải là ngày hợp lệ; chưa gửi yêu cầu."
+        return await _requests_page(request, user, rep, typed=typed, error=message, status=422)
     try:
         await run_in_threadpool(
             lambda: rep.requests.create(
                 user.agency_code,
-                kind=str(form.get("loai", "ad_hoc")),
-                title=str(form.get("tieu_de", "")),
-                content=str(form.get("noi_dung", "")),
+                kind=typed["loai"] or "ad_hoc",
+                title=typed["tieu_de"],
+                content=typed["noi_dung"],
                 cutoff=cutoff,
                 deadline=deadline,
                 recipients=recipients,
@@ -464,8 +574,10 @@ async def create_request(request: Request, user: Officer, rep: Rep) -> Response:
             )
         )
     except LienthongError as exc:
-        return _back(here, error=_message(exc))
-    return _back(here, ok="Đã gửi yêu cầu báo cáo.")
+        return await _requests_page(
+            request, user, rep, typed=typed, error=_message(exc), status=exc.http_status
+        )
+    return _back("/bao-cao/yeu-cau", ok="Đã gửi yêu cầu báo cáo.")
 
 
 @router.post("/bao-cao/yeu-cau/{request_id}", dependencies=CSRF)

@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lienthong import __version__, metrics
@@ -19,6 +21,8 @@ from lienthong.config import Settings, load_settings
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.logs import configure_logging, get_logger
 from lienthong.web.container import Container, build_container
+from lienthong.web.error_pages import error_page, wants_page
+from lienthong.web.nostore import NoStoreForSignedIn
 from lienthong.web.pages import STATIC_DIR, render
 
 log = get_logger("lienthong.http")
@@ -62,13 +66,18 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         app.state.container = container
 
     @app.exception_handler(LienthongError)
-    async def _domain_error(request: Request, exc: LienthongError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: LienthongError) -> Response:
         log.info("refused", code=str(exc.code), message=exc.message)
         await _count_refusal(request, exc)
+        if wants_page(request):
+            metrics.REFUSALS.labels(code=str(exc.code)).inc()
+            return await error_page(request, exc.http_status, exc.code)
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if wants_page(request):
+            return await error_page(request, 422, ErrorCode.REQUEST_INVALID)
         return error_response(
             LienthongError(
                 "The request parameters are invalid.",
@@ -77,6 +86,23 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             )
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_page(request):
+            page = await error_page(request, exc.status_code)
+            for name, value in (exc.headers or {}).items():
+                page.headers.setdefault(name, value)
+            return page
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Logged by the server as the exception goes on; nothing of it reaches the page.
+        if wants_page(request):
+            return await error_page(request, 500, ErrorCode.INTERNAL)
+        return error_response(LienthongError(code=ErrorCode.INTERNAL))
+
+    app.add_middleware(NoStoreForSignedIn)
     app.add_middleware(_Timing)
 
     @app.get("/healthz", tags=["operations"])

@@ -92,6 +92,7 @@ def environment() -> Environment:
         priority_label=lambda p: PRIORITY_LABELS.get(int(p or 0), str(p)),
     )
     env.globals.update(bar_chart=bar_chart, line_chart=line_chart, check_note=check_note)
+    env.globals.update(error_sentence=error_sentence)
     return env
 
 
@@ -109,6 +110,17 @@ def render(
     values.update(context or {})
     html = environment().get_template(template).render(values)
     return HTMLResponse(html, status_code=status)
+
+
+def error_sentence(code: str) -> str:
+    """The Vietnamese page sentence of an error code (``messages.py``), for tables of codes."""
+    from lienthong.errors import ErrorCode
+    from lienthong.messages import vietnamese
+
+    try:
+        return vietnamese(ErrorCode(code))
+    except ValueError:
+        return "Lỗi khác"
 
 
 def check_note(name: str, status: str) -> str | None:
