@@ -54,14 +54,8 @@ LEVEL_LABELS = {
     "province": "Tỉnh",
     "commune": "Xã",
 }
-CHANNEL_LABELS = {"web": "Trên trang web", "xlsx": "Tệp XLSX", "api": "Kết nối phần mềm (API)"}
-
 # How a version reached the system (SubmissionRow.channel).
-CHANNEL_LABELS = {
-    "web": "Biểu mẫu trên web",
-    "xlsx": "Tệp XLSX",
-    "api": "Phần mềm của đơn vị (API)",
-}
+CHANNEL_LABELS = {"web": "Trên trang web", "xlsx": "Tệp XLSX", "api": "Kết nối phần mềm (API)"}
 
 
 def classify(

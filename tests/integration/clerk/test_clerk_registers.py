@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from lienthong.clerk.store import DraftRow, RegistrationRow
 from lienthong.exchange import store
-from tests.integration.clerk.conftest import Office, csrf_of
+from tests.integration.clerk.conftest import Office, csrf_of, sign_draft
 from tests.support import GOV_OFFICE, NGHE_AN, counts, document_bytes, send
 from tests.support_pdf import draft_pdf
 
@@ -47,8 +47,7 @@ def _issue(office: Office, **extra: str) -> str:
     assert answer.status_code == 303, answer.text
     draft_url = answer.headers["location"].split("?")[0]
     leader = office.login("lanhdao.vpcp")
-    page = leader.get(draft_url)
-    leader.post(draft_url + "/ky", data={"csrf_token": csrf_of(page.text)})
+    sign_draft(leader, draft_url)
     page = clerk.get(draft_url)
     issued = clerk.post(
         draft_url + "/ban-hanh", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
@@ -194,7 +193,7 @@ def test_the_register_of_incoming_documents_lists_what_was_registered(office: Of
     rows = page.text.split("<tbody>")[1].split("</tbody>")[0]
     assert rows.count("<tr") == 1  # the unregistered document 16 is not in the register
     assert "15/VPCP-TTĐT" in rows and "Văn phòng Chính phủ" in rows
-    assert "Người chuyenvien.nghean" in rows  # the specialist's full name
+    assert "Phạm Văn Nam" in rows  # the specialist's full name
     assert "Hạn xử lý 27/11/2026" in rows
     empty = clerk_b.get(
         "/van-thu/so-den", params={"tu_ngay": "2026-10-01", "den_ngay": "2026-10-31"}
@@ -255,7 +254,7 @@ def test_the_register_of_outgoing_documents_lists_what_was_issued(office: Office
     rows = page.text.split("<tbody>")[1].split("</tbody>")[0]
     assert f'data-document="{document_id}"' in rows
     assert "01/VPCP-NN" in rows and "UBND tỉnh Nghệ An" in rows
-    assert "Người vanthu.vpcp" in rows  # composed by: the copy kept
+    assert "Trần Thị Thu" in rows  # composed by: the copy kept
     sheet = load_workbook(io.BytesIO(clerk.get("/van-thu/so-di.xlsx").content)).active
     assert sheet is not None
     assert sheet["A2"].value == "SỔ ĐĂNG KÝ VĂN BẢN ĐI"
@@ -334,7 +333,7 @@ def test_the_completion_note_is_kept_and_shown_in_both_timelines(office: Office)
         lines = _timeline(client.get(f"/van-thu/van-ban/{sent.document_id}").text)
         completed = [line for line in lines if line.startswith("20/11/2026 09:00 Hoàn thành")]
         assert completed == [
-            f"20/11/2026 09:00 Hoàn thành · UBND tỉnh Nghệ An — Người chuyenvien.nghean {note}"
+            f"20/11/2026 09:00 Hoàn thành · UBND tỉnh Nghệ An — Phạm Văn Nam {note}"
         ]
 
 
@@ -353,7 +352,7 @@ def test_the_timeline_shows_status_changes_without_transport_noise(office: Offic
     assert lines == [
         "20/11/2026 09:00 Gửi văn bản · UBND tỉnh Nghệ An, Bộ Tài chính",
         "20/11/2026 09:00 Đã đến · UBND tỉnh Nghệ An — trục ghi nhận",
-        "20/11/2026 09:00 Đã tiếp nhận · UBND tỉnh Nghệ An — Người vanthu.nghean",
-        "20/11/2026 09:00 Đã phân công · UBND tỉnh Nghệ An — Người vanthu.nghean "
-        "Đã phân công xử lý: Người chuyenvien.nghean",
+        "20/11/2026 09:00 Đã tiếp nhận · UBND tỉnh Nghệ An — Lê Thị Hoa",
+        "20/11/2026 09:00 Đã phân công · UBND tỉnh Nghệ An — Lê Thị Hoa "
+        "Đã phân công xử lý: Phạm Văn Nam",
     ]

@@ -36,7 +36,7 @@ def test_an_unknown_page_answers_a_vietnamese_404_page_signed_in_or_not(office: 
     assert answer.status_code == 404
     text = _html(answer)
     assert "Không tìm thấy trang" in text
-    assert "Người vanthu.vpcp" in text  # the page keeps the site's header, signed in
+    assert "Trần Thị Thu · Văn phòng Chính phủ" in text  # the site's header, signed in
     assert answer.headers["cache-control"] == "no-store"
 
 
@@ -107,7 +107,8 @@ def test_an_unexpected_error_answers_a_vietnamese_500_page_and_json_on_the_api(
         text = _html(page)
         assert "Hệ thống gặp lỗi" in text and vietnamese(ErrorCode.INTERNAL) in text
         assert "boom" not in page.text and "Traceback" not in page.text
-        api = client.get("/api/v1/loi", headers=BROWSER)
+        # uvicorn closes the connection after an unexpected error: a new one for the API call
+        api = httpx.get(f"{server.url}/api/v1/loi", headers=BROWSER, timeout=30)
         assert api.status_code == 500
         assert api.json()["error"]["code"] == "INTERNAL"
         assert "boom" not in api.text
