@@ -1,8 +1,8 @@
-# mypy: disable-error-code="no-untyped-call"
 """The report as a PDF for the unit head's PAdES signature, written with pyHanko's writer.
 
-Standard Times-Roman font: Vietnamese text is folded to ASCII on the page (as the issuance
-stamps do); the full text stays in the database and in the signature's /Reason.
+The text keeps its Vietnamese diacritics: it is set in the embedded DejaVu Serif of
+:mod:`lienthong.fonts` (the first line, the title, in bold), and a line too long for the
+page is wrapped at a space.
 """
 
 from __future__ import annotations
@@ -14,51 +14,73 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
-from lienthong.issuance.model import fold_to_ascii
+from lienthong.fonts import EmbeddedFont, EmbeddedFontFactory
 
+PAGE_WIDTH, PAGE_HEIGHT = 595, 842  # A4 in points
+MARGIN_LEFT, MARGIN_RIGHT, TOP = 56, 42, 790
+LEADING = 15
 LINES_PER_PAGE = 48
+TITLE_SIZE, TEXT_SIZE = 13, 11
+
+_name = generic.NameObject
 
 
-def _escape(text: str) -> str:
-    folded = fold_to_ascii(text)
-    return folded.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+def wrap(text: str, engine: EmbeddedFont, size: float, width: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` points (a word longer than
+    the line is cut); leading spaces (indentation) stay on the first line."""
+    if engine.width(text, size) <= width:
+        return [text]
+    indent = text[: len(text) - len(text.lstrip(" "))]
+    lines: list[str] = []
+    current = indent
+    for word in text.split():
+        candidate = f"{current} {word}" if current.strip() else current + word
+        if engine.width(candidate, size) <= width:
+            current = candidate
+            continue
+        if current.strip():
+            lines.append(current)
+        current = indent + word
+        while engine.width(current, size) > width and len(current) > len(indent) + 1:
+            cut = len(current) - 1
+            while cut > len(indent) + 1 and engine.width(current[:cut], size) > width:
+                cut -= 1
+            lines.append(current[:cut])
+            current = indent + current[cut:]
+    if current.strip():
+        lines.append(current)
+    return lines
 
 
 def render_lines(lines: Sequence[str]) -> bytes:
     """A PDF of A4 pages with ``lines`` of text (the first one as a title)."""
     writer = PdfFileWriter()
-    font = writer.add_object(
-        generic.DictionaryObject(
-            {
-                generic.NameObject("/Type"): generic.NameObject("/Font"),
-                generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
-                generic.NameObject("/BaseFont"): generic.NameObject("/Times-Roman"),
-            }
-        )
+    regular = EmbeddedFontFactory().create_font_engine(writer)
+    bold = EmbeddedFontFactory(bold=True).create_font_engine(writer)
+    width = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    laid: list[tuple[EmbeddedFont, int, str]] = []
+    for index, line in enumerate(lines):
+        engine, size = (bold, TITLE_SIZE) if index == 0 else (regular, TEXT_SIZE)
+        laid += [(engine, size, part) for part in wrap(line, engine, size, width)]
+    pages = [laid[i : i + LINES_PER_PAGE] for i in range(0, max(len(laid), 1), LINES_PER_PAGE)]
+    fonts = generic.DictionaryObject(
+        {_name("/F1"): regular.as_resource(), _name("/F2"): bold.as_resource()}
     )
-    pages = [lines[i : i + LINES_PER_PAGE] for i in range(0, max(len(lines), 1), LINES_PER_PAGE)]
-    for number, chunk in enumerate(pages):
-        ops = ["BT /F1 11 Tf 56 790 Td 15 TL"]
-        for index, line in enumerate(chunk):
-            size = 14 if number == 0 and index == 0 else 11
-            ops.append(f"/F1 {size} Tf ({_escape(line)}) Tj T*")
-        ops.append("ET")
-        resources = generic.DictionaryObject(
-            {
-                generic.NameObject("/Font"): generic.DictionaryObject(
-                    {generic.NameObject("/F1"): font}
-                )
-            }
-        )
+    for chunk in pages:
+        ops = [f"BT {MARGIN_LEFT} {TOP} Td {LEADING} TL".encode()]
+        for engine, size, text in chunk:
+            name = "/F2" if engine is bold else "/F1"
+            ops.append(f"{name} {size} Tf ".encode() + engine.shape(text).graphics_ops + b" T*")
+        ops.append(b"ET")
         page = generic.DictionaryObject(
             {
-                generic.NameObject("/Type"): generic.NameObject("/Page"),
-                generic.NameObject("/MediaBox"): generic.ArrayObject(
-                    [generic.NumberObject(v) for v in (0, 0, 595, 842)]
+                _name("/Type"): _name("/Page"),
+                _name("/MediaBox"): generic.ArrayObject(
+                    [generic.NumberObject(v) for v in (0, 0, PAGE_WIDTH, PAGE_HEIGHT)]
                 ),
-                generic.NameObject("/Resources"): resources,
-                generic.NameObject("/Contents"): writer.add_object(
-                    generic.StreamObject(stream_data=RawContent("\n".join(ops).encode()).render())
+                _name("/Resources"): generic.DictionaryObject({_name("/Font"): fonts}),
+                _name("/Contents"): writer.add_object(
+                    generic.StreamObject(stream_data=RawContent(b"\n".join(ops)).render())
                 ),
             }
         )
