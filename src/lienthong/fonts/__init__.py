@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-call"
 """The Unicode fonts embedded in every PDF the platform writes, as pyHanko font engines.
 
 Vietnamese needs more than the 14 standard PDF fonts (WinAnsi has no ă, ơ, ư, đ nor the
@@ -6,10 +7,11 @@ Serif (freely licensed, see ``LICENSE`` beside the font files; a serif face clos
 Times New Roman of Decree 30/2020/NĐ-CP Appendix I) and a subset of it is embedded.
 
 :class:`EmbeddedFontFactory` is a :class:`pyhanko.pdf_utils.font.api.FontEngineFactory`:
-give it to ``TextBoxStyle(font=...)`` (stamps) or call :meth:`~EmbeddedFontFactory.create_font_engine`
-on a writer (pages). pyHanko's own ``GlyphAccumulatorFactory`` does the same with fontTools and
-HarfBuzz; this engine needs neither (see :mod:`lienthong.fonts.truetype`): Vietnamese has no
-shaping beyond precomposed letters, which the text is normalised to (NFC).
+give it to ``TextBoxStyle(font=...)`` (stamps) or call its ``create_font_engine`` on a writer
+(pages, see :mod:`lienthong.fonts.canvas`). pyHanko's own ``GlyphAccumulatorFactory`` does
+the same with fontTools and HarfBuzz, which are not dependencies of the platform; this engine
+needs neither (see :mod:`lienthong.fonts.truetype`): Vietnamese needs no shaping beyond
+precomposed letters, which the text is normalised to (NFC).
 """
 
 from __future__ import annotations

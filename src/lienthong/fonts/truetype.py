@@ -115,7 +115,8 @@ class TrueTypeFont:
 
 def _checksum(data: bytes) -> int:
     padded = data + b"\0" * (-len(data) % 4)
-    return sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF
+    words: tuple[int, ...] = struct.unpack(f">{len(padded) // 4}I", padded)
+    return sum(words) & 0xFFFFFFFF
 
 
 def _assemble(tables: dict[bytes, bytes]) -> bytes:
@@ -125,7 +126,9 @@ def _assemble(tables: dict[bytes, bytes]) -> bytes:
     while power * 2 <= count:
         power *= 2
     entry_selector = power.bit_length() - 1
-    header = struct.pack(">IHHHH", 0x00010000, count, power * 16, entry_selector, (count - power) * 16)
+    header = struct.pack(
+        ">IHHHH", 0x00010000, count, power * 16, entry_selector, (count - power) * 16
+    )
     offset = 12 + 16 * count
     directory = b""
     body = b""
@@ -134,8 +137,10 @@ def _assemble(tables: dict[bytes, bytes]) -> bytes:
         directory += struct.pack(">4sIII", tag, _checksum(data), offset + len(body), len(data))
         body += data + b"\0" * (-len(data) % 4)
     font = bytearray(header + directory + body)
-    head_at = 12 + 16 * count + sum(
-        len(tables[t]) + (-len(tables[t]) % 4) for t in tags[: tags.index(b"head")]
+    head_at = (
+        12
+        + 16 * count
+        + sum(len(tables[t]) + (-len(tables[t]) % 4) for t in tags[: tags.index(b"head")])
     )
     adjustment = (0xB1B0AFBA - _checksum(bytes(font))) & 0xFFFFFFFF
     font[head_at + 8 : head_at + 12] = struct.pack(">I", adjustment)
@@ -164,7 +169,9 @@ def _cmap_format_12(table: bytes, at: int) -> dict[int, int]:
     (groups,) = struct.unpack(">I", table[at + 12 : at + 16])
     out: dict[int, int] = {}
     for index in range(groups):
-        start, end, glyph = struct.unpack(">III", table[at + 16 + 12 * index : at + 28 + 12 * index])
+        start, end, glyph = struct.unpack(
+            ">III", table[at + 16 + 12 * index : at + 28 + 12 * index]
+        )
         for code in range(start, end + 1):
             out[code] = glyph + code - start
     return out
@@ -248,7 +255,9 @@ def load(path: Path) -> TrueTypeFont:
     if long_loca:
         loca = list(struct.unpack(f">{glyph_count + 1}I", raw_loca[: 4 * (glyph_count + 1)]))
     else:
-        loca = [2 * v for v in struct.unpack(f">{glyph_count + 1}H", raw_loca[: 2 * (glyph_count + 1)])]
+        loca = [
+            2 * v for v in struct.unpack(f">{glyph_count + 1}H", raw_loca[: 2 * (glyph_count + 1)])
+        ]
     cap_height = ascent
     bold = False
     if b"OS/2" in tables:

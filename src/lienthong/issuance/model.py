@@ -144,13 +144,11 @@ def place_name(agency_name: str) -> str:
     administrative unit its name ends with (a province, district or commune, as written after
     "tỉnh", "thành phố", "huyện", "xã"...), else Hà Nội, the seat of the central agencies."""
     lowered = agency_name.casefold()
-    found = [
-        (at, len(unit)) for unit in _PLACE_UNITS if (at := lowered.rfind(" " + unit)) >= 0
-    ]
+    found = [(at, len(unit)) for unit in _PLACE_UNITS if (at := lowered.rfind(" " + unit)) >= 0]
     if not found:
         return CENTRAL_PLACE
     at, length = min(found)
-    rest = agency_name[at + 1 + length :].split(",")[0].strip()
+    rest = agency_name[at + 1 + length :].split(",", maxsplit=1)[0].strip()
     if rest.casefold() == "hồ chí minh":
         return "Thành phố Hồ Chí Minh"  # the example of Appendix I, II.4(b)
     return rest or CENTRAL_PLACE

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-call"
 """PAdES signatures on documents (Decree 30/2020/NĐ-CP Art. 22 and Appendix I) and their check
 (Circular 41/2017/TT-BTTTT Art. 7; Decree 68/2024/NĐ-CP Arts. 30-32), with pyHanko.
 
@@ -34,8 +35,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from pyhanko.keys import load_private_key_from_pemder_data
 from cryptography.x509.oid import NameOID
+from pyhanko.keys import load_private_key_from_pemder_data
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -75,7 +76,6 @@ NUMBER_BOX = (40.0, 738.0, 260.0, 756.0)
 DATE_BOX = (262.0, 738.0, 572.0, 756.0)
 SIGNER_LINE_HEIGHT = 18.0
 SIGNER_MARGIN = 45.0  # the position and name lines reach this far beyond the signature image
-
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class PdfIdentity:
             _ParsedKeySigner(
                 signing_cert=cert,
                 signing_key=key,
-                cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),  # type: ignore[no-untyped-call]
+                cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),
             ),
         )
 
@@ -181,12 +181,17 @@ class _WidgetsSession(PdfSigningSession):
         name = str(field["/T"])
         field_ref = next(ref for _n, _v, ref in fields.enumerate_sig_fields(writer, with_name=name))
         kids = field["/Kids"]
-        for kid in kids:
-            kid.get_object()[generic.NameObject("/Parent")] = field_ref
+        first = kids.raw_get(0)  # the widget pyHanko drew (the seal)
+        first.get_object()[generic.NameObject("/Parent")] = field_ref
         for widget_ref, page_ref in self._widgets:
             widget_ref.get_object()[generic.NameObject("/Parent")] = field_ref
             kids.append(widget_ref)
             writer.register_annotation(page_ref, widget_ref)
+        # The first widget is painted last, over the others on its page: the seal covers the
+        # signer's lines as it does on paper (Appendix I, II.9(b): "trùm lên").
+        annots = first.get_object()["/P"]["/Annots"]
+        at = next(i for i in range(len(annots)) if annots.raw_get(i) == first)
+        annots.append(annots.pop(at))
         return tbs
 
 
@@ -236,7 +241,7 @@ def _sign(
 
 def _text_widget(writer: IncrementalPdfFileWriter, widget: TextWidget) -> tuple[Any, Any]:
     """A widget annotation (printed, locked) showing ``widget.text``; not yet on its page."""
-    page_ref = writer.find_page_for_modification(widget.page)[0]  # type: ignore[no-untyped-call]
+    page_ref = writer.find_page_for_modification(widget.page)[0]
     x1, y1, x2, y2 = widget.box
     stamp = TextStamp(
         writer,
@@ -360,7 +365,7 @@ def sign_attachment(
     """An attachment or appendix: number/notation and signing time printed at the top right of
     page 1 (10 pt, black), then an invisible organisation signature over it."""
     writer = _writer(pdf)
-    page_obj = writer.find_page_for_modification(0)[0].get_object()  # type: ignore[no-untyped-call]
+    page_obj = writer.find_page_for_modification(0)[0].get_object()
     media = [float(v) for v in page_obj["/MediaBox"]]
     line1, line2 = attachment_stamp_lines(number, notation, at)
     width, height = 170.0, 30.0
@@ -404,7 +409,7 @@ def _field_rect(pdf: bytes, name: str) -> tuple[int, tuple[float, float, float, 
 def _page_index(reader: PdfFileReader, page_ref: Any) -> int:
     count = int(reader.root["/Pages"]["/Count"])
     for index in range(count):
-        if reader.find_page_for_modification(index)[0] == page_ref:  # type: ignore[no-untyped-call]
+        if reader.find_page_for_modification(index)[0] == page_ref:
             return index
     return 0
 
@@ -419,10 +424,10 @@ __all__ = [
     "LEADER_FIELD",
     "ORGANISATION_FIELD",
     "SIGNING_USAGE",
-    "TextWidget",
     "PdfIdentity",
     "PdfTrust",
     "SignatureReport",
+    "TextWidget",
     "apply_organisation_signature",
     "has_field",
     "organisation_name",

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-call"
 """The visible parts of the PDF signatures (Decree 30/2020/NĐ-CP Appendix I, II.9-10), drawn as
 pyHanko stamps with the embedded Unicode font of :mod:`lienthong.fonts`.
 
@@ -84,7 +85,9 @@ def ring_text(engine: EmbeddedFont, text: str, cx: float, cy: float, radius: flo
         glyph_width = step - tracking * size
         x = cx + radius * math.cos(centre) - glyph_width / 2 * cos
         y = cy + radius * math.sin(centre) - glyph_width / 2 * sin
-        ops.append(b"%.4f %.4f %.4f %.4f %.2f %.2f Tm %s Tj" % (cos, sin, -sin, cos, x, y, hex_glyph))
+        ops.append(
+            b"%.4f %.4f %.4f %.4f %.2f %.2f Tm %s Tj" % (cos, sin, -sin, cos, x, y, hex_glyph)
+        )
         theta -= step / radius
     ops.append(b"ET")
     return b" ".join(ops)
@@ -104,9 +107,10 @@ class SealStampStyle(BaseStampStyle):
         return SealStamp(writer, self, box)
 
 
-class SealStamp(BaseStamp):  # type: ignore[misc]
+class SealStamp(BaseStamp):
     def _render_inner_content(self) -> list[bytes]:
         style: SealStampStyle = self.style
+        assert self.writer is not None
         engine = EmbeddedFontFactory(bold=True).create_font_engine(self.writer)
         self.set_resource(ResourceType.FONT, pdf_name("/F1"), engine.as_resource())
         width, height = self.box.width, self.box.height
@@ -142,4 +146,12 @@ def text_style(*, size: int = 13, bold: bool = False) -> TextStampStyle:
     )
 
 
-__all__ = ["LEADER_STYLE", "SealStamp", "SealStampStyle", "circle", "ring_text", "star", "text_style"]
+__all__ = [
+    "LEADER_STYLE",
+    "SealStamp",
+    "SealStampStyle",
+    "circle",
+    "ring_text",
+    "star",
+    "text_style",
+]
