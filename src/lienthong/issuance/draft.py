@@ -21,6 +21,7 @@ AGENCY_CENTRE, MOTTO_CENTRE = 150.0, 417.0  # the centres of NUMBER_BOX and DATE
 BODY_TOP, BODY_BOTTOM, LAST_BODY_BOTTOM = 660.0, 70.0, 230.0
 LEADING = 19.0
 TEXT_SIZE = 13
+INDENT = 28.0  # first line of a paragraph, 1 cm (Appendix I, II.6)
 
 
 def render_draft(
@@ -55,9 +56,8 @@ def render_draft(
         lines += [(LEFT + 60, part) for part in wrap(text, canvas.regular, TEXT_SIZE, 380)]
         lines.append((LEFT, ""))
     for paragraph in body:
-        lines += [
-            (LEFT, p) for p in wrap("    " + paragraph, canvas.regular, TEXT_SIZE, RIGHT - LEFT)
-        ]
+        parts = wrap(paragraph, canvas.regular, TEXT_SIZE, RIGHT - LEFT - INDENT)
+        lines += [(LEFT + INDENT if i == 0 else LEFT, part) for i, part in enumerate(parts)]
     for x, line in lines:
         if y < BODY_BOTTOM:
             canvas.new_page()

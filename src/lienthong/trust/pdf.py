@@ -409,7 +409,8 @@ def _field_rect(pdf: bytes, name: str) -> tuple[int, tuple[float, float, float, 
 def _page_index(reader: PdfFileReader, page_ref: Any) -> int:
     count = int(reader.root["/Pages"]["/Count"])
     for index in range(count):
-        if reader.find_page_for_modification(index)[0] == page_ref:
+        found = reader.find_page_for_modification(index)[0]
+        if getattr(found, "reference", found) == page_ref:
             return index
     return 0
 
