@@ -87,7 +87,7 @@ def consolidated_pdf(
     lines = [title.upper(), subtitle, ""]
     for f in figures:
         lines.append(
-            f"{f.code:<11} {f.name} ({f.unit}): {_num(f.value)}"
+            f"{f.code} {f.name} ({f.unit}): {_num(f.value)}"
             f" | cùng kỳ: {_num(f.last_year)} | kế hoạch: {_num(f.target)}"
         )
     lines += ["", "TÌNH HÌNH GỬI BÁO CÁO"]

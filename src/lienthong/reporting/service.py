@@ -353,7 +353,7 @@ class ReportingService(ReceiverDecisions):
             for cell in regime.form.cells_of(ind):
                 value = view.values.get(cell)
                 shown = "" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
-                lines.append(f"  {cell:<14} {ind.name} ({ind.unit}): {shown}")
+                lines.append(f"  {cell} {ind.name} ({ind.unit}): {shown}")
         for section in regime.form.outline:
             lines += ["", f"{section.code}. {section.title}"]
             text = view.sections.get(section.code, "")
