@@ -106,13 +106,21 @@ def _cmap(font: generic.DictionaryObject) -> dict[bytes, str] | None:
         for code, text in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
             out[bytes.fromhex(code.decode())] = bytes.fromhex(text.decode()).decode("utf-16-be")
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.DOTALL):
-        for lo, hi, text in re.findall(
-            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
+        for lo, hi, target in re.findall(
+            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f]+>|\[[^\]]*\])", block
         ):
             start, width = int(lo, 16), len(lo) // 2
-            first = int(text, 16)
-            for offset in range(int(hi, 16) - start + 1):
-                out[(start + offset).to_bytes(width, "big")] = chr(first + offset)
+            count = int(hi, 16) - start + 1
+            if target.startswith(b"["):  # one destination string per code
+                texts = [
+                    bytes.fromhex(t.decode()).decode("utf-16-be")
+                    for t in re.findall(rb"<([0-9A-Fa-f]+)>", target)
+                ]
+            else:  # consecutive code points from the first one
+                first = int(target[1:-1], 16)
+                texts = [chr(first + offset) for offset in range(count)]
+            for offset, text in enumerate(texts[:count]):
+                out[(start + offset).to_bytes(width, "big")] = text
     return out
 
 
@@ -139,6 +147,7 @@ def _stream_text(data: bytes, resources: generic.PdfObject) -> str:
     out: list[str] = []
     operands: list[bytes] = []
     cmap: dict[bytes, str] | None = None
+    shown = False  # some text was shown since BT
     for token in _TOKEN.findall(data):
         if token[:1] in b"/<([]" or token[:1].isdigit() or token[:1] in b"-+.":
             operands.append(token)
@@ -149,11 +158,17 @@ def _stream_text(data: bytes, resources: generic.PdfObject) -> str:
             if name not in cmaps:
                 cmaps[name] = _cmap(fonts[name].get_object()) if name in fonts else None
             cmap = cmaps[name]
+        elif op == b"BT":
+            shown = False
         elif op in (b"Tj", b"'", b'"', b"TJ"):
             for operand in operands:
                 if operand[:1] in b"<(":
                     out.append(_decode(_string_bytes(operand), cmap))
-        elif op in (b"T*", b"ET"):
+            shown = True
+        elif op in (b"T*", b"ET") or (
+            # a move down after some text: the next line (pyHanko's text boxes break lines so)
+            op in (b"Td", b"TD") and shown and operands and float(operands[-1]) != 0
+        ):
             out.append("\n")
         elif op == b"Do" and operands:
             name = operands[-1].decode()
@@ -197,12 +212,13 @@ def fonts_of(pdf: bytes) -> list[generic.DictionaryObject]:
 
 
 def embedded_font_files(pdf: bytes) -> list[str]:
-    """The /BaseFont of each font whose program is embedded (FontFile2 of a TrueType
-    descendant font); a standard font such as Times-Roman is not listed."""
+    """The /BaseFont (subset prefix + PostScript name) of each TrueType descendant font whose
+    program is embedded (FontFile2); a standard font such as Times-Roman is not listed."""
     names = []
     for font in fonts_of(pdf):
-        for descendant in font.get("/DescendantFonts", generic.ArrayObject()):
-            descriptor = descendant.get_object()["/FontDescriptor"]
+        for ref in font.get("/DescendantFonts", generic.ArrayObject()):
+            descendant = ref.get_object()
+            descriptor = descendant["/FontDescriptor"]
             if "/FontFile2" in descriptor and len(descriptor["/FontFile2"].data) > 1000:
-                names.append(str(font["/BaseFont"]))
+                names.append(str(descendant["/BaseFont"]).lstrip("/"))
     return names

@@ -4,38 +4,45 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from enum import Enum
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
-from lienthong.fonts import EmbeddedFont, EmbeddedFontFactory
+from lienthong.fonts import GlyphAccumulator, font_factory
 
 PAGE_WIDTH, PAGE_HEIGHT = 595.0, 842.0  # A4, points
 
 _name = generic.NameObject
 
 
-def wrap(text: str, engine: EmbeddedFont, size: float, width: float) -> list[str]:
+def text_width(engine: GlyphAccumulator, text: str, size: float) -> float:
+    """The width of ``text`` (shaped by HarfBuzz) at ``size`` points."""
+    shaped = engine.shape(unicodedata.normalize("NFC", text), with_actual_text=False)
+    return float(shaped.x_advance) * size
+
+
+def wrap(text: str, engine: GlyphAccumulator, size: float, width: float) -> list[str]:
     """``text`` broken at spaces into lines no wider than ``width`` points (a word longer than
     the line is cut); leading spaces (indentation) stay on the first line."""
-    if engine.width(text, size) <= width:
+    if text_width(engine, text, size) <= width:
         return [text]
     indent = text[: len(text) - len(text.lstrip(" "))]
     lines: list[str] = []
     current = indent
     for word in text.split():
         candidate = f"{current} {word}" if current.strip() else current + word
-        if engine.width(candidate, size) <= width:
+        if text_width(engine, candidate, size) <= width:
             current = candidate
             continue
         if current.strip():
             lines.append(current)
         current = indent + word
-        while engine.width(current, size) > width and len(current) > len(indent) + 1:
+        while text_width(engine, current, size) > width and len(current) > len(indent) + 1:
             cut = len(current) - 1
-            while cut > len(indent) + 1 and engine.width(current[:cut], size) > width:
+            while cut > len(indent) + 1 and text_width(engine, current[:cut], size) > width:
                 cut -= 1
             lines.append(current[:cut])
             current = indent + current[cut:]
@@ -56,12 +63,26 @@ class Canvas:
 
     def __init__(self) -> None:
         self.writer = PdfFileWriter()
-        self.regular: EmbeddedFont = EmbeddedFontFactory().create_font_engine(self.writer)
-        self.bold: EmbeddedFont = EmbeddedFontFactory(bold=True).create_font_engine(self.writer)
+        self._engines: dict[bool, GlyphAccumulator] = {}
         self._pages: list[list[bytes]] = [[]]
 
+    def engine(self, *, bold: bool = False) -> GlyphAccumulator:
+        """The page font's engine, created on first use (pyHanko cannot write a subset of no
+        glyph, so a font never used is left out of the PDF)."""
+        if bold not in self._engines:
+            self._engines[bold] = font_factory(bold=bold).create_font_engine(self.writer)
+        return self._engines[bold]
+
+    @property
+    def regular(self) -> GlyphAccumulator:
+        return self.engine()
+
+    @property
+    def bold(self) -> GlyphAccumulator:
+        return self.engine(bold=True)
+
     def width(self, text: str, size: float, *, bold: bool = False) -> float:
-        return (self.bold if bold else self.regular).width(text, size)
+        return text_width(self.engine(bold=bold), text, size)
 
     def text(
         self,
@@ -74,9 +95,10 @@ class Canvas:
         align: Align = Align.LEFT,
     ) -> None:
         """``text`` on the baseline ``y``; ``x`` is its left end, centre or right end."""
-        engine = self.bold if bold else self.regular
+        engine = self.engine(bold=bold)
+        text = unicodedata.normalize("NFC", text)
         if align is not Align.LEFT:
-            shift = engine.width(text, size)
+            shift = text_width(engine, text, size)
             x -= shift / 2 if align is Align.CENTRE else shift
         font = b"/F2" if bold else b"/F1"
         self._pages[-1].append(
@@ -92,7 +114,10 @@ class Canvas:
 
     def pdf(self) -> bytes:
         fonts = generic.DictionaryObject(
-            {_name("/F1"): self.regular.as_resource(), _name("/F2"): self.bold.as_resource()}
+            {
+                _name("/F2" if bold else "/F1"): engine.as_resource()
+                for bold, engine in self._engines.items()
+            }
         )
         for ops in self._pages:
             page = generic.DictionaryObject(
@@ -113,4 +138,4 @@ class Canvas:
         return out.getvalue()
 
 
-__all__ = ["PAGE_HEIGHT", "PAGE_WIDTH", "Align", "Canvas", "wrap"]
+__all__ = ["PAGE_HEIGHT", "PAGE_WIDTH", "Align", "Canvas", "text_width", "wrap"]

@@ -12,6 +12,7 @@ pyHanko stamps with the embedded Unicode font of :mod:`lienthong.fonts`.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.stamp import StaticStampStyle, TextStampStyle
 from pyhanko.stamp.base import BaseStamp, BaseStampStyle
 
-from lienthong.fonts import EmbeddedFont, EmbeddedFontFactory
+from lienthong.fonts import GlyphAccumulator, font_factory
 
 _BLUE_SIGNATURE = RawContent(
     b"q 0.05 0.2 0.75 RG 2.2 w 1 J 1 j "
@@ -64,21 +65,24 @@ def star(cx: float, cy: float, r: float) -> bytes:
     return (path + " h f ").encode()
 
 
-def ring_text(engine: EmbeddedFont, text: str, cx: float, cy: float, radius: float) -> bytes:
+def ring_text(engine: GlyphAccumulator, text: str, cx: float, cy: float, radius: float) -> bytes:
     """``text`` set clockwise on a circle of ``radius`` (its baseline), centred at the top,
-    each glyph upright towards the outside; the size shrinks until the text fits the arc."""
+    each glyph upright towards the outside; the size shrinks until the text fits the arc.
+    Each letter is shaped on its own by the engine, then placed with its own text matrix."""
     size = SEAL_TEXT_MAX
     tracking = 0.12  # em of extra space between the letters, as engraved seals have
-    glyphs = engine.glyphs(text)
+    glyphs = [
+        engine.shape(char, with_actual_text=False) for char in unicodedata.normalize("NFC", text)
+    ]
     while True:
-        advances = [(advance + tracking) * size for _hex, advance in glyphs]
+        advances = [(float(glyph.x_advance) + tracking) * size for glyph in glyphs]
         if sum(advances) / radius <= SEAL_ARC or size <= SEAL_TEXT_MIN:
             break
         size -= 0.25
     total = sum(advances) / radius
     theta = math.pi / 2 + total / 2
     ops = [b"BT /F1 %.2f Tf" % size]
-    for (hex_glyph, _advance), step in zip(glyphs, advances, strict=True):
+    for glyph, step in zip(glyphs, advances, strict=True):
         centre = theta - step / 2 / radius
         phi = centre - math.pi / 2
         cos, sin = math.cos(phi), math.sin(phi)
@@ -86,7 +90,7 @@ def ring_text(engine: EmbeddedFont, text: str, cx: float, cy: float, radius: flo
         x = cx + radius * math.cos(centre) - glyph_width / 2 * cos
         y = cy + radius * math.sin(centre) - glyph_width / 2 * sin
         ops.append(
-            b"%.4f %.4f %.4f %.4f %.2f %.2f Tm %s Tj" % (cos, sin, -sin, cos, x, y, hex_glyph)
+            b"%.4f %.4f %.4f %.4f %.2f %.2f Tm %s" % (cos, sin, -sin, cos, x, y, glyph.graphics_ops)
         )
         theta -= step / radius
     ops.append(b"ET")
@@ -111,17 +115,20 @@ class SealStamp(BaseStamp):
     def _render_inner_content(self) -> list[bytes]:
         style: SealStampStyle = self.style
         assert self.writer is not None
-        engine = EmbeddedFontFactory(bold=True).create_font_engine(self.writer)
-        self.set_resource(ResourceType.FONT, pdf_name("/F1"), engine.as_resource())
         width, height = self.box.width, self.box.height
         cx, cy = width / 2, height / 2
         outer = min(width, height) / 2 - 1.5
         inner = outer * 0.7
+        ring = b""
+        if style.agency.strip():  # pyHanko cannot embed a subset of no glyph
+            engine = font_factory(bold=True).create_font_engine(self.writer)
+            self.set_resource(ResourceType.FONT, pdf_name("/F1"), engine.as_resource())
+            ring = ring_text(engine, style.agency.upper(), cx, cy, inner + 2.2)
         return [
             b"q " + RED + b" RG " + RED + b" rg 2.2 w " + circle(cx, cy, outer),
             b"0.9 w " + circle(cx, cy, inner),
             star(cx, cy, inner * 0.55),
-            ring_text(engine, style.agency.upper(), cx, cy, inner + 2.2),
+            ring,
             b"Q",
         ]
 
@@ -133,7 +140,7 @@ def text_style(*, size: int = 13, bold: bool = False) -> TextStampStyle:
         stamp_text="%(text)s",
         border_width=0,
         text_box_style=TextBoxStyle(
-            font=EmbeddedFontFactory(bold=bold),
+            font=font_factory(bold=bold),
             font_size=size,
             border_width=0,
             # pyHanko's default margin (10 pt) would shrink a line of 13 pt in its 18 pt box
