@@ -26,7 +26,7 @@ from lienthong.clock import FixedClock
 from lienthong.edxml.model import StatusCode
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange import store as exchange_store
-from lienthong.reporting.pdf import render_lines
+from lienthong.issuance.draft import render_draft
 
 __all__ = ["seed_demo_documents"]
 
@@ -249,21 +249,16 @@ def _issue(
     subject = rng.choice(subjects)
     name = desk.names.get(sender, sender)
     agency = next(a for a in DEMO_AGENCIES if a.code == sender)
-    signer_name, position = demo_signer(agency)
-    draft = render_lines(
-        [
-            name.upper(),
-            f"{type_name.upper()}",
-            subject,
-            "",
-            f"Kính gửi: {', '.join(desk.names.get(r, r) for r in recipients)}",
-            "",
-            "Thực hiện chỉ đạo của Chính phủ, Thủ tướng Chính phủ, cơ quan đề nghị các đơn vị",
-            "phối hợp triển khai các nội dung nêu trên, báo cáo kết quả đúng thời hạn.",
-            "",
-            position.upper(),
-            signer_name,
-        ]
+    _signer_name, position = demo_signer(agency)
+    draft = render_draft(
+        name,
+        type_name=type_name,
+        subject=subject,
+        addressees=[desk.names.get(r, r) for r in recipients],
+        body=[
+            "Thực hiện chỉ đạo của Chính phủ, Thủ tướng Chính phủ, cơ quan đề nghị các đơn vị "
+            "phối hợp triển khai các nội dung nêu trên, báo cáo kết quả đúng thời hạn."
+        ],
     )
     leader = desk.person(sender, Role.LEADER)
     signed = clerk.signer.sign(draft, leader=leader, at=moment - timedelta(minutes=20))

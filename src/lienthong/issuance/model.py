@@ -112,11 +112,53 @@ def attachment_stamp_lines(number: int, notation: str, signed_at: datetime) -> t
     return number_and_notation(number, notation), signing_time_text(signed_at)
 
 
+def date_line(place: str | None, on: date | datetime) -> str:
+    """The place and date of issue as printed [địa danh và thời gian ban hành], Decree 30
+    Appendix I, II.4: ``"Hà Nội, ngày 05 tháng 01 năm 2026"``. A day below 10 and the months
+    1 and 2 take a leading zero. ``on`` as an aware datetime is read in Vietnam time; with no
+    ``place`` the line starts at "ngày"."""
+    if isinstance(on, datetime):
+        on = issuance_date(on)
+    month = f"{on.month:02d}" if on.month < 3 else str(on.month)
+    text = f"ngày {on.day:02d} tháng {month} năm {on.year}"
+    return f"{place}, {text}" if place else text[0].upper() + text[1:]
+
+
+# The administrative units whose name is the place of a document of a local agency, lowest
+# first (Decree 30 Appendix I, II.4(b)): "Ủy ban nhân dân xã A" -> "A".
+_PLACE_UNITS = (
+    "xã ",
+    "phường ",
+    "thị trấn ",
+    "huyện ",
+    "quận ",
+    "thị xã ",
+    "thành phố ",
+    "tỉnh ",
+)
+CENTRAL_PLACE = "Hà Nội"  # the seat of the central agencies (Decree 30 Appendix I, II.4(a))
+
+
+def place_name(agency_name: str) -> str:
+    """The place [địa danh] printed before the date on a document of ``agency_name``: the
+    administrative unit its name ends with (a province, district or commune, as written after
+    "tỉnh", "thành phố", "huyện", "xã"...), else Hà Nội, the seat of the central agencies."""
+    lowered = agency_name.casefold()
+    found = [(at, len(unit)) for unit in _PLACE_UNITS if (at := lowered.rfind(" " + unit)) >= 0]
+    if not found:
+        return CENTRAL_PLACE
+    at, length = min(found)
+    rest = agency_name[at + 1 + length :].split(",", maxsplit=1)[0].strip()
+    if rest.casefold() == "hồ chí minh":
+        return "Thành phố Hồ Chí Minh"  # the example of Appendix I, II.4(b)
+    return rest or CENTRAL_PLACE
+
+
 def fold_to_ascii(text: str) -> str:
     """``text`` without diacritics (Đ -> D, ộ -> o); a character with no ASCII base -> ``?``.
 
-    The PDF stamps use a standard PDF font (embedding a Unicode font needs fontTools, not a
-    dependency); the full Vietnamese text travels in the signature's /Reason and the edXML.
+    For file names only (an attachment's name in the edXML package); the text printed on a
+    PDF keeps its diacritics (see :mod:`lienthong.fonts`).
     """
     out: list[str] = []
     for ch in text.replace("Đ", "D").replace("đ", "d"):

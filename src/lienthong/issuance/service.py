@@ -61,6 +61,7 @@ from lienthong.trust.pdf import (
     PdfIdentity,
     SignatureReport,
     apply_organisation_signature,
+    organisation_name,
     sign_attachment,
     validate_pdf,
 )
@@ -281,8 +282,16 @@ class IssuanceService:
         issued_on = model.issuance_date(now)
         printed = model.number_and_notation(number, notation)
         code_number = model.format_number(number)
+        agency_name = organisation_name(organisation)
         sealed = apply_organisation_signature(
-            draft_pdf, organisation, at=now, number_notation=printed
+            draft_pdf,
+            organisation,
+            at=now,
+            number_notation=printed,
+            place_and_date=model.date_line(model.place_name(agency_name), issued_on),
+            signer_position=signer.position,
+            signer_name=competent.signer_name,
+            agency_name=agency_name,
         )
         files = {f"{code_number}-{model.fold_to_ascii(notation)}.pdf": sealed}
         for name, content in attachments.items():

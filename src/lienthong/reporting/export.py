@@ -87,9 +87,9 @@ def consolidated_pdf(
     lines = [title.upper(), subtitle, ""]
     for f in figures:
         lines.append(
-            f"{f.code:<11} {f.name} ({f.unit}): {_num(f.value)}"
-            f" | cung ky: {_num(f.last_year)} | ke hoach: {_num(f.target)}"
+            f"{f.code} {f.name} ({f.unit}): {_num(f.value)}"
+            f" | cùng kỳ: {_num(f.last_year)} | kế hoạch: {_num(f.target)}"
         )
-    lines += ["", "TINH HINH GUI BAO CAO"]
+    lines += ["", "TÌNH HÌNH GỬI BÁO CÁO"]
     lines += [f"  {label}: {summary.get(key, 0)}" for key, label in SUMMARY_LABELS.items()]
     return render_lines(lines)

@@ -1,68 +1,35 @@
-# mypy: disable-error-code="no-untyped-call"
 """The report as a PDF for the unit head's PAdES signature, written with pyHanko's writer.
 
-Standard Times-Roman font: Vietnamese text is folded to ASCII on the page (as the issuance
-stamps do); the full text stays in the database and in the signature's /Reason.
+The text keeps its Vietnamese diacritics: it is set in the embedded DejaVu Serif of
+:mod:`lienthong.fonts` (the first line, the title, in bold), and a line too long for the
+page is wrapped at a space.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.content import RawContent
-from pyhanko.pdf_utils.writer import PdfFileWriter
+from lienthong.fonts.canvas import PAGE_WIDTH, Canvas, wrap
 
-from lienthong.issuance.model import fold_to_ascii
-
+MARGIN_LEFT, MARGIN_RIGHT, TOP = 56, 42, 790
+LEADING = 15
 LINES_PER_PAGE = 48
-
-
-def _escape(text: str) -> str:
-    folded = fold_to_ascii(text)
-    return folded.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+TITLE_SIZE, TEXT_SIZE = 13, 11
 
 
 def render_lines(lines: Sequence[str]) -> bytes:
-    """A PDF of A4 pages with ``lines`` of text (the first one as a title)."""
-    writer = PdfFileWriter()
-    font = writer.add_object(
-        generic.DictionaryObject(
-            {
-                generic.NameObject("/Type"): generic.NameObject("/Font"),
-                generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
-                generic.NameObject("/BaseFont"): generic.NameObject("/Times-Roman"),
-            }
-        )
-    )
-    pages = [lines[i : i + LINES_PER_PAGE] for i in range(0, max(len(lines), 1), LINES_PER_PAGE)]
-    for number, chunk in enumerate(pages):
-        ops = ["BT /F1 11 Tf 56 790 Td 15 TL"]
-        for index, line in enumerate(chunk):
-            size = 14 if number == 0 and index == 0 else 11
-            ops.append(f"/F1 {size} Tf ({_escape(line)}) Tj T*")
-        ops.append("ET")
-        resources = generic.DictionaryObject(
-            {
-                generic.NameObject("/Font"): generic.DictionaryObject(
-                    {generic.NameObject("/F1"): font}
-                )
-            }
-        )
-        page = generic.DictionaryObject(
-            {
-                generic.NameObject("/Type"): generic.NameObject("/Page"),
-                generic.NameObject("/MediaBox"): generic.ArrayObject(
-                    [generic.NumberObject(v) for v in (0, 0, 595, 842)]
-                ),
-                generic.NameObject("/Resources"): resources,
-                generic.NameObject("/Contents"): writer.add_object(
-                    generic.StreamObject(stream_data=RawContent("\n".join(ops).encode()).render())
-                ),
-            }
-        )
-        writer.insert_page(page)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    """A PDF of A4 pages with ``lines`` of text (the first one as a title, in bold)."""
+    canvas = Canvas()
+    width = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    laid: list[tuple[bool, int, str]] = []
+    for index, line in enumerate(lines):
+        bold, size = (True, TITLE_SIZE) if index == 0 else (False, TEXT_SIZE)
+        engine = canvas.bold if bold else canvas.regular
+        laid += [(bold, size, part) for part in wrap(line, engine, size, width)]
+    for index, (bold, size, text) in enumerate(laid):
+        if index and index % LINES_PER_PAGE == 0:
+            canvas.new_page()
+        y = TOP - LEADING * (index % LINES_PER_PAGE)
+        if text:
+            canvas.text(MARGIN_LEFT, y, text, size=size, bold=bold)
+    return canvas.pdf()

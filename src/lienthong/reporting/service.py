@@ -341,11 +341,11 @@ class ReportingService(ReceiverDecisions):
     ) -> list[str]:
         lines = [
             regime.name.upper(),
-            f"Don vi bao cao: {unit_name} ({view.unit_code})",
-            f"Ky bao cao: {period.label} ({period.code}), so lieu tu "
-            f"{window.start:%d/%m/%Y} den {window.end:%d/%m/%Y}",
-            f"Phien ban: {view.version}"
-            + (f" - ly do dieu chinh: {view.reason}" if view.reason else ""),
+            f"Đơn vị báo cáo: {unit_name} ({view.unit_code})",
+            f"Kỳ báo cáo: {period.label} ({period.code}), số liệu từ "
+            f"{window.start:%d/%m/%Y} đến {window.end:%d/%m/%Y}",
+            f"Phiên bản: {view.version}"
+            + (f" - lý do điều chỉnh: {view.reason}" if view.reason else ""),
             "",
             f"{regime.form.title} ({regime.form.template_id})",
         ]
@@ -353,12 +353,12 @@ class ReportingService(ReceiverDecisions):
             for cell in regime.form.cells_of(ind):
                 value = view.values.get(cell)
                 shown = "" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
-                lines.append(f"  {cell:<14} {ind.name} ({ind.unit}): {shown}")
+                lines.append(f"  {cell} {ind.name} ({ind.unit}): {shown}")
         for section in regime.form.outline:
             lines += ["", f"{section.code}. {section.title}"]
             text = view.sections.get(section.code, "")
-            lines += [text[i : i + 95] for i in range(0, len(text), 95)]
-        lines += ["", "THU TRUONG DON VI (ky so)"]
+            lines += text.splitlines()
+        lines += ["", "THỦ TRƯỞNG ĐƠN VỊ (ký số)"]
         return lines
 
     def submit(self, unit: str, submission_id: int, signed_pdf: bytes, *, actor: str) -> Submission:

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-call"
 """PAdES signatures on documents (Decree 30/2020/NĐ-CP Art. 22 and Appendix I) and their check
 (Circular 41/2017/TT-BTTTT Art. 7; Decree 68/2024/NĐ-CP Arts. 30-32), with pyHanko.
 
@@ -6,22 +7,27 @@ Three signatures, in the order of Decree 30:
 1. :func:`sign_pdf`: the competent person [người có thẩm quyền] signs the draft; visible blue
    signature image placed between the position and the name (Appendix I, II.9(a)).
 2. :func:`apply_organisation_signature`: after numbering the clerk [văn thư] applies the
-   organisation's signature, a red seal image overlapping the left third of the competent
-   person's signature image (Appendix I, II.9(b)). The number/notation travels in /Reason
-   (and in the edXML header); the competent signature stays valid (incremental update).
+   organisation's signature. It is visible in several places (one signature field, several
+   widget annotations): a red seal naming the agency, overlapping the left third of the
+   competent person's signature image (Appendix I, II.9(b)); the number/notation [số, ký hiệu]
+   and the place and date of issue [địa danh, ngày ... tháng ... năm ...] on page 1; the
+   signer's position and name around the signature image. Only new signature fields and their
+   widgets are added, so the competent signature stays valid (incremental update, modification
+   level FORM_FILLING).
 3. :func:`sign_attachment`: a separate attachment or appendix gets an invisible organisation
    signature, the number/notation and the signing time (ISO 8601, Vietnam time) printed at the
    top right of its first page (Appendix I, II.10(b)).
 
 :func:`validate_pdf` (from :mod:`lienthong.trust.pdf_validation`) checks every signature of a
 PDF and reports each check of Circular 41 Art. 7 separately. The images are vector drawings
-(no image library); the printed text uses the standard Times-Roman font, so its diacritics
-are folded (see :func:`lienthong.issuance.model.fold_to_ascii`).
+(no image library, see :mod:`lienthong.trust.stamps`); the printed text is set in the embedded
+Unicode font of :mod:`lienthong.fonts`, with its diacritics.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,21 +35,20 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.x509.oid import NameOID
 from pyhanko.keys import load_private_key_from_pemder_data
-from pyhanko.pdf_utils import layout
-from pyhanko.pdf_utils.content import RawContent
-from pyhanko.pdf_utils.font.basic import SimpleFontEngineFactory
+from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
-from pyhanko.sign.signers.pdf_signer import PdfSigningSession
-from pyhanko.stamp import StaticStampStyle, TextStamp, TextStampStyle
+from pyhanko.sign.signers.pdf_signer import PdfSigningSession, PdfTBSDocument
+from pyhanko.stamp import TextStamp
+from pyhanko.stamp.base import BaseStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-from lienthong.issuance.model import attachment_stamp_lines, fold_to_ascii
+from lienthong.issuance.model import attachment_stamp_lines, date_line
 from lienthong.trust.pdf_validation import (
     SIGNING_USAGE,
     PdfTrust,
@@ -54,6 +59,7 @@ from lienthong.trust.pdf_validation import (
     validate_signature,
 )
 from lienthong.trust.pki import Credential
+from lienthong.trust.stamps import LEADER_STYLE, SealStampStyle, text_style
 
 LEADER_FIELD = "ChuKyNguoiCoThamQuyen"
 # The CMS signature container's room in the PDF: a signature, its attributes and a chain of
@@ -63,45 +69,24 @@ ORGANISATION_FIELD = "ChuKyCoQuan"
 ATTACHMENT_FIELD = "ChuKyCoQuanPhuLuc"
 
 SEAL_SIZE = 90.0  # points, about the size of a 32 mm seal
-
-_BLUE_SIGNATURE = RawContent(
-    b"q 0.05 0.2 0.75 RG 2.2 w 1 J 1 j "
-    b"8 22 m 22 58 34 4 48 30 c 58 48 66 12 80 26 c 92 40 100 18 112 24 c "
-    b"122 30 128 40 142 34 c S "
-    b"30 14 m 70 20 110 12 140 16 c S Q",
-    box=layout.BoxConstraints(150, 60),
-)
-
-
-def _circle(cx: float, cy: float, r: float) -> bytes:
-    k = 0.5523 * r  # four cubic Béziers approximate a circle
-    return (
-        f"{cx + r} {cy} m {cx + r} {cy + k} {cx + k} {cy + r} {cx} {cy + r} c "
-        f"{cx - k} {cy + r} {cx - r} {cy + k} {cx - r} {cy} c "
-        f"{cx - r} {cy - k} {cx - k} {cy - r} {cx} {cy - r} c "
-        f"{cx + k} {cy - r} {cx + r} {cy - k} {cx + r} {cy} c S "
-    ).encode()
+# Where the issuance prints the number/notation and the place and date on page 1 (A4, points):
+# under the agency's name (left) and under the national motto (right), Decree 30 Appendix I,
+# ô số 3 and ô số 4; the drafts of :mod:`lienthong.issuance.draft` leave these boxes empty.
+NUMBER_BOX = (40.0, 738.0, 260.0, 756.0)
+DATE_BOX = (262.0, 738.0, 572.0, 756.0)
+SIGNER_LINE_HEIGHT = 18.0
+SIGNER_MARGIN = 45.0  # the position and name lines reach this far beyond the signature image
 
 
-_RED_SEAL = RawContent(
-    b"q 0.85 0.05 0.05 RG 0.85 0.05 0.05 rg 3 w "
-    + _circle(50, 50, 47)
-    + b"1.2 w "
-    + _circle(50, 50, 38)
-    + b"50 72 m 55.3 57.3 l 70.9 56.8 l 58.6 47.2 l 62.9 32.2 l 50 41 l 37.1 32.2 l "
-    b"41.4 47.2 l 29.1 56.8 l 44.7 57.3 l f Q",
-    box=layout.BoxConstraints(100, 100),
-)
+@dataclass(frozen=True)
+class TextWidget:
+    """A further visible part of a signature: ``text`` centred in ``box`` on ``page``."""
 
-LEADER_STYLE = StaticStampStyle(background=_BLUE_SIGNATURE, border_width=0)
-SEAL_STYLE = StaticStampStyle(background=_RED_SEAL, border_width=0, background_opacity=0.9)
-ATTACHMENT_TEXT_STYLE = TextStampStyle(
-    stamp_text="%(line1)s\n%(line2)s",
-    border_width=0,
-    text_box_style=TextBoxStyle(
-        font=SimpleFontEngineFactory("Times-Roman", 0.5), font_size=10, border_width=0
-    ),
-)
+    page: int
+    box: tuple[float, float, float, float]
+    text: str
+    bold: bool = False
+    size: int = 13
 
 
 class _ParsedKeySigner(signers.SimpleSigner):
@@ -143,24 +128,71 @@ class PdfIdentity:
             _ParsedKeySigner(
                 signing_cert=cert,
                 signing_key=key,
-                cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),  # type: ignore[no-untyped-call]
+                cert_registry=SimpleCertificateStore.from_certs([cert, *chain]),
             ),
         )
 
 
 class _ClockedPdfSigner(signers.PdfSigner):
-    """A PdfSigner whose signing time is given (the service's clock), not the system's."""
+    """A PdfSigner whose signing time is given (the service's clock), not the system's, and
+    whose new signature field may show in more places than one (``widgets``)."""
 
-    def __init__(self, *args: Any, signing_time: datetime, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, signing_time: datetime, widgets: Sequence[Any] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._signing_time = signing_time
+        self._widgets = widgets
 
     def init_signing_session(
         self, pdf_out: Any, existing_fields_only: bool = False
     ) -> PdfSigningSession:
         session = super().init_signing_session(pdf_out, existing_fields_only)
-        session.system_time = self._signing_time
-        return session
+        if not self._widgets:
+            session.system_time = self._signing_time
+            return session
+        return _WidgetsSession(
+            self,
+            session.pdf_out,
+            session.cms_writer,
+            session.sig_field,
+            session.md_algorithm,
+            session.timestamper,
+            session.subfilter,
+            system_time=self._signing_time,
+            sv_spec=session.sv_spec,
+            widgets=self._widgets,
+        )
+
+
+class _WidgetsSession(PdfSigningSession):
+    """pyHanko draws the appearance of a field's single widget; the further widget
+    annotations (already written, each with its appearance) join the field's /Kids and their
+    pages' /Annots after that, before the document is digested."""
+
+    def __init__(self, *args: Any, widgets: Sequence[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._widgets = widgets
+
+    def prepare_tbs_document(self, *args: Any, **kwargs: Any) -> PdfTBSDocument:
+        tbs = super().prepare_tbs_document(*args, **kwargs)
+        writer = self.pdf_out
+        field = self.sig_field
+        name = str(field["/T"])
+        field_ref = next(ref for _n, _v, ref in fields.enumerate_sig_fields(writer, with_name=name))
+        kids = field["/Kids"]
+        first = kids.raw_get(0)  # the widget pyHanko drew (the seal)
+        first.get_object()[generic.NameObject("/Parent")] = field_ref
+        for widget_ref, page_ref in self._widgets:
+            widget_ref.get_object()[generic.NameObject("/Parent")] = field_ref
+            kids.append(widget_ref)
+            writer.register_annotation(page_ref, widget_ref)
+        # The first widget is painted last, over the others on its page: the seal covers the
+        # signer's lines as it does on paper (Appendix I, II.9(b): "trùm lên").
+        annots = first.get_object()["/P"]["/Annots"]
+        at = next(i for i in range(len(annots)) if annots.raw_get(i) == first)
+        annots.append(annots.pop(at))
+        return tbs
 
 
 def _sign(
@@ -172,7 +204,8 @@ def _sign(
     reason: str | None,
     box: tuple[float, float, float, float] | None,
     page: int,
-    style: StaticStampStyle | None,
+    style: BaseStampStyle | None,
+    widgets: Sequence[TextWidget] = (),
 ) -> bytes:
     writer = pdf if isinstance(pdf, IncrementalPdfFileWriter) else _writer(pdf)
     meta = signers.PdfSignatureMetadata(
@@ -186,9 +219,15 @@ def _sign(
         sig_field_name=field_name,
         on_page=page,
         box=None if box is None else (round(box[0]), round(box[1]), round(box[2]), round(box[3])),
+        combine_annotation=not widgets,
     )
     signer = _ClockedPdfSigner(
-        meta, identity.signer, stamp_style=style, new_field_spec=spec, signing_time=at
+        meta,
+        identity.signer,
+        stamp_style=style,
+        new_field_spec=spec,
+        signing_time=at,
+        widgets=[_text_widget(writer, widget) for widget in widgets],
     )
     try:
         # Room for the CMS container given up front: pyHanko otherwise signs once more, in
@@ -198,6 +237,31 @@ def _sign(
         raise ValueError(f"cannot sign: {exc}") from exc
     data: bytes = out.getvalue()
     return data
+
+
+def _text_widget(writer: IncrementalPdfFileWriter, widget: TextWidget) -> tuple[Any, Any]:
+    """A widget annotation (printed, locked) showing ``widget.text``; not yet on its page."""
+    page_ref = writer.find_page_for_modification(widget.page)[0]
+    x1, y1, x2, y2 = widget.box
+    stamp = TextStamp(
+        writer,
+        text_style(size=widget.size, bold=widget.bold),
+        text_params={"text": widget.text},
+        box=layout.BoxConstraints(width=x2 - x1, height=y2 - y1),
+    )
+    annot = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Widget"),
+            generic.NameObject("/F"): generic.NumberObject(0b10000100),  # print, locked
+            generic.NameObject("/Rect"): generic.ArrayObject(
+                [generic.FloatObject(v) for v in (x1, y1, x2, y2)]
+            ),
+            generic.NameObject("/P"): page_ref,
+        }
+    )
+    stamp.apply_appearance(annot)
+    return writer.add_object(annot), page_ref
 
 
 def _writer(pdf: bytes) -> IncrementalPdfFileWriter:
@@ -230,12 +294,40 @@ def sign_pdf(
     )
 
 
+def organisation_name(identity: PdfIdentity) -> str:
+    """The agency an organisation certificate belongs to: its O attribute (else its CN)."""
+    subject = identity.credential.certificate.subject
+    for oid in (NameOID.ORGANIZATION_NAME, NameOID.COMMON_NAME):
+        values = subject.get_attributes_for_oid(oid)
+        if values:
+            return str(values[0].value)
+    return ""
+
+
 def apply_organisation_signature(
-    pdf: bytes, identity: PdfIdentity, *, at: datetime, number_notation: str
+    pdf: bytes,
+    identity: PdfIdentity,
+    *,
+    at: datetime,
+    number_notation: str,
+    place_and_date: str | None = None,
+    signer_position: str | None = None,
+    signer_name: str | None = None,
+    agency_name: str | None = None,
+    number_box: tuple[float, float, float, float] = NUMBER_BOX,
+    date_box: tuple[float, float, float, float] = DATE_BOX,
 ) -> bytes:
-    """The organisation's PAdES signature after numbering: a red seal overlapping the left
-    third of the competent person's signature image (found by its field; refused with
-    ``ValueError`` when the PDF has none). ``number_notation`` goes into /Reason."""
+    """The organisation's PAdES signature after numbering (refused with ``ValueError`` when the
+    PDF has no competent person's signature field). It shows:
+
+    - the seal, naming ``agency_name`` (default: :func:`organisation_name`), overlapping the
+      left third of the competent person's signature image;
+    - on page 1, "Số: ``number_notation``" in ``number_box`` and ``place_and_date`` (default:
+      "ngày ... tháng ... năm ..." of ``at``, Vietnam time) in ``date_box``;
+    - ``signer_position`` (in capitals) above and ``signer_name`` below the signature image,
+      when given.
+
+    ``number_notation`` also goes into /Reason."""
     rect = _field_rect(pdf, LEADER_FIELD)
     if rect is None:
         raise ValueError("the PDF carries no competent person's signature field")
@@ -243,6 +335,17 @@ def apply_organisation_signature(
     third = x1 + (x2 - x1) / 3
     middle = (y1 + y2) / 2
     box = (third - SEAL_SIZE, middle - SEAL_SIZE / 2, third, middle + SEAL_SIZE / 2)
+    widgets = [
+        TextWidget(0, number_box, f"Số: {number_notation}"),
+        TextWidget(0, date_box, place_and_date or date_line(None, at)),
+    ]
+    left, right = x1 - SIGNER_MARGIN, x2 + SIGNER_MARGIN
+    if signer_position:
+        top = (left, y2 + 2, right, y2 + 2 + SIGNER_LINE_HEIGHT)
+        widgets.append(TextWidget(page, top, signer_position.upper(), bold=True))
+    if signer_name:
+        bottom = (left, y1 - 2 - SIGNER_LINE_HEIGHT, right, y1 - 2)
+        widgets.append(TextWidget(page, bottom, signer_name, bold=True))
     return _sign(
         pdf,
         identity,
@@ -251,7 +354,8 @@ def apply_organisation_signature(
         reason=f"Ban hành văn bản số {number_notation}",
         box=box,
         page=page,
-        style=SEAL_STYLE,
+        style=SealStampStyle(agency=agency_name or organisation_name(identity)),
+        widgets=widgets,
     )
 
 
@@ -259,17 +363,18 @@ def sign_attachment(
     pdf: bytes, identity: PdfIdentity, *, at: datetime, number: int, notation: str
 ) -> bytes:
     """An attachment or appendix: number/notation and signing time printed at the top right of
-    page 1 (Times-Roman 10, black), then an invisible organisation signature over it."""
+    page 1 (10 pt, black), then an invisible organisation signature over it."""
     writer = _writer(pdf)
-    page_obj = writer.find_page_for_modification(0)[0].get_object()  # type: ignore[no-untyped-call]
+    page_obj = writer.find_page_for_modification(0)[0].get_object()
     media = [float(v) for v in page_obj["/MediaBox"]]
     line1, line2 = attachment_stamp_lines(number, notation, at)
+    width, height = 170.0, 30.0
     stamp = TextStamp(
         writer,
-        ATTACHMENT_TEXT_STYLE,
-        text_params={"line1": fold_to_ascii(line1), "line2": line2},
+        text_style(size=10),
+        text_params={"text": f"{line1}\n{line2}"},
+        box=layout.BoxConstraints(width=width, height=height),
     )
-    width, height = 150.0, 30.0
     stamp.apply(0, round(media[2] - width - 20), round(media[3] - height - 15))
     return _sign(
         writer,
@@ -304,7 +409,8 @@ def _field_rect(pdf: bytes, name: str) -> tuple[int, tuple[float, float, float, 
 def _page_index(reader: PdfFileReader, page_ref: Any) -> int:
     count = int(reader.root["/Pages"]["/Count"])
     for index in range(count):
-        if reader.find_page_for_modification(index)[1] == page_ref:  # type: ignore[no-untyped-call]
+        found = reader.find_page_for_modification(index)[0]
+        if getattr(found, "reference", found) == page_ref:
             return index
     return 0
 
@@ -322,8 +428,10 @@ __all__ = [
     "PdfIdentity",
     "PdfTrust",
     "SignatureReport",
+    "TextWidget",
     "apply_organisation_signature",
     "has_field",
+    "organisation_name",
     "sign_attachment",
     "sign_pdf",
     "signatures",

@@ -18,7 +18,7 @@ from lienthong.issuance.service import IssuanceService
 from lienthong.trust.pdf import LEADER_FIELD, ORGANISATION_FIELD, sign_pdf, validate_pdf
 from tests.integration.issuance.conftest import Desk, Parties
 from tests.support import GOV_OFFICE, NGHE_AN, NOW
-from tests.support_pdf import draft_pdf, pdf_trust
+from tests.support_pdf import draft_pdf, embedded_font_files, pdf_text, pdf_trust
 
 
 def signed_draft(parties: Parties, agency: str = GOV_OFFICE, at: datetime = NOW) -> bytes:
@@ -70,6 +70,28 @@ def test_issues_numbers_from_01_seals_and_sends_through_the_hub(
     assert [r.field_name for r in reports] == [LEADER_FIELD, ORGANISATION_FIELD]
     assert all(r.valid for r in reports)
     assert reports[1].signer_agency == GOV_OFFICE
+
+
+def test_the_issued_pdf_prints_its_number_place_date_signer_and_agency_seal(
+    desk: Desk, parties: Parties
+) -> None:
+    draft = sign_pdf(draft_pdf(), parties.leaders[NGHE_AN], at=NOW - timedelta(minutes=5))
+    issued = issue(desk, draft, notation="UBND-VP", agency=NGHE_AN)
+    text = pdf_text(issued.pdf)
+    assert "Số: 01/UBND-VP\n" in text
+    assert "Nghệ An, ngày 20 tháng 11 năm 2026\n" in text  # the province, Vietnam's date
+    assert "BỘ TRƯỞNG, CHỦ NHIỆM\n" in text  # the position given to issue()
+    assert "Nguyễn Đức Trung\n" in text  # the competent certificate's name
+    assert "ỦY BAN NHÂN DÂN TỈNH NGHỆ AN\n" in text  # round the seal
+    # each stamp embeds its own subset of the regular or the bold face
+    assert {name.split("+")[1] for name in embedded_font_files(issued.pdf)} == {
+        "DejaVuSerif",
+        "DejaVuSerif-Bold",
+    }
+    reports = validate_pdf(issued.pdf, pdf_trust(parties.pki, NOW), now=NOW, agency=NGHE_AN)
+    assert [r.field_name for r in reports] == [LEADER_FIELD, ORGANISATION_FIELD]
+    assert all(r.valid for r in reports)
+    assert issued.competent.signer_name == "Nguyễn Đức Trung"
 
 
 def test_the_package_carries_the_sealed_pdf_zipped_as_the_sdk_does(

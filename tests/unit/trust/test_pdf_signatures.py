@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import re
 import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from lienthong.trust.pdf import (
@@ -27,7 +25,7 @@ from lienthong.trust.pdf import (
 from lienthong.trust.pki import DemoPKI
 from lienthong.trust.report import CHECKS
 from tests.support import GOV_OFFICE, NOW
-from tests.support_pdf import draft_pdf, make_pki, pdf_trust
+from tests.support_pdf import draft_pdf, embedded_font_files, make_pki, pdf_text, pdf_trust
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +90,8 @@ def test_the_seal_overlaps_the_left_third_of_the_leader_signature(issued: bytes)
     rects = {}
     for sig in reader.embedded_signatures:
         widget = sig.sig_field
+        if "/Kids" in widget:  # the organisation's signature shows in several places
+            widget = widget["/Kids"][0]  # the first: the seal
         rects[sig.field_name] = [float(v) for v in widget["/Rect"]]
     lx1, _ly1, lx2, _ly2 = rects[LEADER_FIELD]
     sx1, _sy1, sx2, _sy2 = rects[ORGANISATION_FIELD]
@@ -172,24 +172,12 @@ def test_an_attachment_is_signed_invisibly_with_number_and_time_printed(
     seal: PdfIdentity, trust: PdfTrust
 ) -> None:
     signed = sign_attachment(draft_pdf(), seal, at=NOW, number=5, notation="VPCP-TTĐT")
-    printed = _page_text(signed)
-    assert b"05/VPCP-TTDT" in printed and b"2026-11-20T09:00:00+07:00" in printed
+    assert "05/VPCP-TTĐT\n2026-11-20T09:00:00+07:00\n" in pdf_text(signed)
+    assert [name.split("+")[1] for name in embedded_font_files(signed)] == ["DejaVuSerif"]
     (report,) = validate_pdf(signed, trust, now=NOW)
     assert report.field_name == ATTACHMENT_FIELD and report.valid
     widget = next(iter(PdfFileReader(io.BytesIO(signed)).embedded_signatures)).sig_field
     assert [float(v) for v in widget["/Rect"]] == [0, 0, 0, 0]
-
-
-def _page_text(pdf: bytes) -> bytes:
-    """Every decoded stream of the file (the stamp is a form XObject drawn on page 1)."""
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    out = b""
-    for ref in reader.xrefs.explicit_refs_in_revision(reader.xrefs.total_revisions - 1):
-        obj = reader.get_object(ref)
-        if isinstance(obj, generic.StreamObject):
-            out += obj.data
-    # PDF string literals escape some characters as octal (\\057 is "/")
-    return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), out)
 
 
 def test_threads_sharing_a_new_trust_validate_at_once(pki: DemoPKI) -> None:
@@ -224,3 +212,55 @@ def test_threads_sharing_a_new_trust_validate_at_once(pki: DemoPKI) -> None:
         for worker in workers:
             worker.join()
     assert not failures, failures[:2]
+
+
+def test_the_issued_pdf_prints_number_date_signer_and_the_seal_names_the_agency(
+    leader: PdfIdentity, seal: PdfIdentity, trust: PdfTrust
+) -> None:
+    signed = sign_pdf(draft_pdf(pages=2), leader, at=NOW)
+    issued = apply_organisation_signature(
+        signed,
+        seal,
+        at=NOW,
+        number_notation="05/VPCP-TTĐT",
+        place_and_date="Hà Nội, ngày 20 tháng 11 năm 2026",
+        signer_position="Bộ trưởng, Chủ nhiệm",
+        signer_name="Trần Văn Sơn",
+    )
+    page_1, page_2 = pdf_text(issued).split("Cong van - trang 2\n")
+    assert "Số: 05/VPCP-TTĐT\n" in page_1
+    assert "Hà Nội, ngày 20 tháng 11 năm 2026\n" in page_1
+    # the signature page: the position above, the name below, the seal (agency from the
+    # organisation certificate, in capitals round the ring) over them
+    assert page_2 == "BỘ TRƯỞNG, CHỦ NHIỆM\n\nTrần Văn Sơn\n\nVĂN PHÒNG CHÍNH PHỦ\n"
+    # each text box embeds its own subset of the regular or the bold face
+    assert {name.split("+")[1] for name in embedded_font_files(issued)} == {
+        "DejaVuSerif",
+        "DejaVuSerif-Bold",
+    }
+    reports = validate_pdf(issued, trust, now=NOW)
+    assert [r.field_name for r in reports] == [LEADER_FIELD, ORGANISATION_FIELD]
+    assert all(r.valid for r in reports)
+    assert "FORM_FILLING" in reports[0].check("integrity").message  # only widgets added
+
+
+def test_every_part_of_the_organisation_signature_is_a_widget_of_its_one_field(
+    issued: bytes,
+) -> None:
+    reader = PdfFileReader(io.BytesIO(issued), strict=False)
+    (organisation,) = [s for s in reader.embedded_signatures if s.field_name == ORGANISATION_FIELD]
+    kids = [kid.get_object() for kid in organisation.sig_field["/Kids"]]
+    assert len(kids) == 3  # the seal, the number, the date (no signer given)
+    assert all(kid["/Subtype"] == "/Widget" and "/AP" in kid for kid in kids)
+    assert all(kid["/Parent"].get_object()["/T"] == ORGANISATION_FIELD for kid in kids)
+    annots = reader.root["/Pages"]["/Kids"][0]["/Annots"]
+    assert annots[-1] == kids[0]  # the seal is painted last, over the rest
+
+
+def test_the_date_defaults_to_the_issuance_day_in_vietnam_time(
+    leader: PdfIdentity, seal: PdfIdentity
+) -> None:
+    issued = apply_organisation_signature(
+        sign_pdf(draft_pdf(), leader, at=NOW), seal, at=NOW, number_notation="01/VPCP-KSTT"
+    )
+    assert "Ngày 20 tháng 11 năm 2026\n" in pdf_text(issued)
