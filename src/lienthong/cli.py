@@ -48,6 +48,9 @@ app.add_typer(pki_app, name="pki")
 from lienthong.portal.cli import portal_app  # noqa: E402
 
 app.add_typer(portal_app, name="portal")
+from lienthong.lgsp.cli import lgsp_app  # noqa: E402
+
+app.add_typer(lgsp_app, name="lgsp")
 app.command("gateway")(gateway_command)
 
 

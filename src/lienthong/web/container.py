@@ -19,6 +19,7 @@ from lienthong.federation.service import FederationService
 from lienthong.federation.wiring import build_federation
 from lienthong.federation.worker import FederationWorker
 from lienthong.issuance.service import IssuanceService
+from lienthong.lgsp.service import LgspService
 from lienthong.secrets import Sealer, load_or_create_key
 from lienthong.stats.service import StatsService
 from lienthong.trust.receipts import ReceiptSigner
@@ -52,6 +53,8 @@ class Container:
     stats: StatsService | None = None
     # Decree 09 reporting (bao-cao): built on first use, units seeded from the registry.
     reporting: Reporting | None = None
+    # The provincial platform API (LGSP style): consumer credentials, tokens, units.
+    lgsp: LgspService | None = None
 
     def close(self) -> None:
         if self.federation_worker is not None:
@@ -130,6 +133,7 @@ def build_container(
         audit_sealer=audit_sealer,
         accounts=accounts,
         reporting=Reporting(settings, db, clock, agencies),
+        lgsp=LgspService(db, clock, token_seconds=settings.lgsp_token_seconds),
     )
 
 
