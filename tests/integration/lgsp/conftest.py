@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from lienthong.agencies.store import AgencyRow
 from lienthong.clock import FixedClock
 from lienthong.db import Database
 from lienthong.lgsp.service import IssuedConsumer
@@ -47,14 +48,14 @@ class Lgsp:
             client.generate()
         return client
 
-    def rows(self) -> tuple[int, int, int, object]:
-        """Everything a refusal must leave as it was: LGSP rows and the exchange's."""
+    def rows(self) -> tuple[int, int, int, int, object]:
+        """Everything a refusal must leave as it was: LGSP rows, agencies, the exchange's."""
         with self.container.db.read() as session:
 
             def n(model: object) -> int:
                 return int(session.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
 
-            lgsp = (n(ConsumerRow), n(TokenRow), n(UnitRow))
+            lgsp = (n(ConsumerRow), n(TokenRow), n(UnitRow), n(AgencyRow))
         return (*lgsp, counts(self.container))
 
 
