@@ -30,6 +30,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -39,6 +40,7 @@ from lienthong.blobs.staging import StagingArea
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.axis_model import format_time, message_kind, page_of
 from lienthong.exchange.errors import ExchangeError
+from lienthong.lgsp import openapi as doc
 from lienthong.lgsp.body import SINGLE_VALUE, base64_allowance, read_fields
 from lienthong.lgsp.body import spool_base64 as spool
 from lienthong.lgsp.model import (
@@ -153,7 +155,7 @@ def _basic(header: str) -> tuple[str, str] | None:
 @token_router.post(
     "/token",
     summary="An access token for a connected system (OAuth2 client credentials)",
-    responses={401: {"description": "invalid_client"}, 400: {"description": "invalid_request"}},
+    openapi_extra=doc.TOKEN,
 )
 async def token(request: Request) -> JSONResponse:
     """Form body ``grant_type=client_credentials``; the consumer key and secret in
@@ -197,16 +199,26 @@ async def token(request: Request) -> JSONResponse:
 router = APIRouter(prefix=BASE_PATH, tags=["LGSP style"], route_class=LgspRoute)
 
 
-async def bearer(request: Request) -> Caller:
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An access token from POST /token (OAuth2 client credentials)",
+)
+
+
+async def bearer(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+) -> Caller:
     """The connected system whose ``Authorization: Bearer`` token this is (``TOKEN_INVALID``
     otherwise, HTTP 401)."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    if credentials is None or not credentials.credentials.strip():
         raise LgspError(
             "Authorization: Bearer <access token> is required (POST /token).",
             code=ErrorCode.TOKEN_INVALID,
         )
-    caller = await run_in_threadpool(_service(request).authenticate, value.strip())
+    token = credentials.credentials.strip()
+    caller = await run_in_threadpool(_service(request).authenticate, token)
     request.state.agency = caller.agency
     return caller
 
@@ -247,7 +259,11 @@ def _ok(**payload: Any) -> JSONResponse:
 # vanbans: documents ---------------------------------------------------------------------
 
 
-@router.get("/vanbans", summary="The unit's received documents and statuses, not yet taken")
+@router.get(
+    "/vanbans",
+    summary="The unit's received documents and statuses, not yet taken",
+    openapi_extra=doc.operation("vanbansGet", "DanhSachVanBanDen", doc.SECRET, doc.LOAI_VAN_BAN),
+)
 async def vanbans_get(request: Request, caller: System) -> JSONResponse:
     """Pending deliveries of the unit, oldest first: documents and status packages
     (``loaiVanBan`` narrows to one kind; ``pageSize``/``pageIndex`` from 1 page them)."""
@@ -292,7 +308,11 @@ def _package_json(stream: BinaryIO) -> Iterator[bytes]:
 _FRAMING = len(b'{"status":"OK","errorCode":0,"errorDesc":"Success","data":""}')
 
 
-@router.get("/vanbans/{docId}", summary="One received document or status: its edXML in base64")
+@router.get(
+    "/vanbans/{docId}",
+    summary="One received document or status: its edXML in base64",
+    openapi_extra=doc.operation("vanbansDocIdGet", "ChiTietVanBanDen", doc.SECRET),
+)
 async def vanbans_doc_id_get(request: Request, caller: System, docId: str) -> Response:  # noqa: N803 - the platform's name
     """``data`` is the package in base64, streamed; ``docId`` is one of the unit's."""
     unit = await _unit(request, caller)
@@ -309,7 +329,13 @@ async def vanbans_doc_id_get(request: Request, caller: System, docId: str) -> Re
     )
 
 
-@router.post("/vanbans", summary="Send an edXML package (edoc or status), base64-encoded")
+@router.post(
+    "/vanbans",
+    summary="Send an edXML package (edoc or status), base64-encoded",
+    openapi_extra=doc.operation(
+        "vanbansPost", "KetQuaGuiVanBan", doc.SECRET, doc.LOAI_VAN_BAN, body=doc.PACKAGE_BODY
+    ),
+)
 async def vanbans_post(request: Request, caller: System) -> JSONResponse:
     """The body is the package in base64 (a JSON string, bare text, ``{"data": ...}`` or a
     form field ``data``); ``loaiVanBan`` = ``edoc`` | ``status`` must be what the package is
@@ -353,7 +379,17 @@ async def vanbans_post(request: Request, caller: System) -> JSONResponse:
     return _ok(docId=result.message_id, receipt=receipt)
 
 
-@router.put("/vanbans/{docId}", summary="The transport status of a received document")
+@router.put(
+    "/vanbans/{docId}",
+    summary="The transport status of a received document",
+    openapi_extra=doc.operation(
+        "vanbansDocIdPut",
+        "KetQua",
+        doc.STATUS,
+        doc.SECRET,
+        body=doc.STATUS_BODY,
+    ),
+)
 async def vanbans_doc_id_put(request: Request, caller: System, docId: str) -> JSONResponse:  # noqa: N803 - the platform's name
     """``status`` = ``INITIAL`` (not taken yet: changes nothing), ``PROCESSING`` or ``DONE``
     (taken: the hub records status 01 at the first), ``FAIL`` (with ``reason``, optional)."""
@@ -386,14 +422,22 @@ def _unit_item(agency: Agency) -> dict[str, Any]:
     }
 
 
-@router.get("/donvilienthongs", summary="The connected units: the whole registry")
+@router.get(
+    "/donvilienthongs",
+    summary="The connected units: the whole registry",
+    openapi_extra=doc.operation("donvilienthongsGet", "DanhSachDonViLienThong", doc.SECRET),
+)
 async def donvilienthongs_get(request: Request, caller: System) -> JSONResponse:
     unit = await _unit(request, caller)
     agencies = await run_in_threadpool(_service(request).units, unit, local=False)
     return _ok(data=[_unit_item(a) for a in agencies])
 
 
-@router.get("/donvilienthongs/qn", summary="The units of the calling unit's province or ministry")
+@router.get(
+    "/donvilienthongs/qn",
+    summary="The units of the calling unit's province or ministry",
+    openapi_extra=doc.operation("donvilienthongsQnGet", "DanhSachDonViLienThong", doc.SECRET),
+)
 async def donvilienthongs_qn_get(request: Request, caller: System) -> JSONResponse:
     """The example client's ``donvilienthongsQnGet`` (Quảng Nam's own units): here the units
     under the calling unit's top-level agency, whichever province or ministry that is."""
@@ -402,7 +446,16 @@ async def donvilienthongs_qn_get(request: Request, caller: System) -> JSONRespon
     return _ok(data=[_unit_item(a) for a in agencies])
 
 
-@router.post("/donvilienthongs", summary="Register a unit below the calling unit")
+@router.post(
+    "/donvilienthongs",
+    summary="Register a unit below the calling unit",
+    openapi_extra=doc.operation(
+        "donvilienthongsPost",
+        "KetQuaDangKy",
+        doc.SECRET,
+        body=doc.json_body(doc.DON_VI_THEM_MOI, "The unit to register."),
+    ),
+)
 async def donvilienthongs_post(request: Request, caller: System) -> JSONResponse:
     """Body ``{"code", "pcode", "name", "email", "fax", "mobile"}``; ``pcode`` is the calling
     unit or one below it. A code not yet in the registry is registered there. The answer's
@@ -414,7 +467,17 @@ async def donvilienthongs_post(request: Request, caller: System) -> JSONResponse
     return _ok(data={"code": record.code, "pcode": record.pcode, "secret": secret})
 
 
-@router.put("/donvilienthongs", summary="Unregister a unit (its secret stops working)")
+@router.put(
+    "/donvilienthongs",
+    summary="Unregister a unit (its secret stops working)",
+    openapi_extra=doc.operation(
+        "donvilienthongsPut",
+        "KetQua",
+        doc.SECRET,
+        doc.CODE,
+        body=doc.json_body({"type": "string"}, "The unit's code, when not in a header."),
+    ),
+)
 async def donvilienthongs_put(request: Request, caller: System) -> JSONResponse:
     """The unit's ``code`` (also ``agencyCode``) in a header, the query or the body (a JSON
     string, an object or a form); the calling unit or one below it."""

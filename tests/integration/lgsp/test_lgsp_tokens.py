@@ -154,8 +154,27 @@ def test_an_expired_consumer_key_gets_no_token_and_its_tokens_stop(lgsp: Lgsp) -
     assert view.state == "expired"
 
 
-def test_the_base_path_is_the_example_clients(lgsp: Lgsp) -> None:
+def test_the_openapi_description_names_the_example_clients_calls(lgsp: Lgsp) -> None:
     assert BASE_PATH == "/truclienthong/v1.0.0"
-    answer = httpx.get(f"{lgsp.url}/openapi.json").json()
-    assert f"{BASE_PATH}/vanbans/{{docId}}" in answer["paths"]
-    assert "/token" in answer["paths"]
+    paths = httpx.get(f"{lgsp.url}/openapi.json").json()["paths"]
+    calls = {(method, path): op for path, ops in paths.items() for method, op in ops.items()}
+    ids = {
+        op["operationId"]: (method, path)
+        for (method, path), op in calls.items()
+        if path.startswith(BASE_PATH)
+    }
+    assert ids == {
+        "vanbansGet": ("get", f"{BASE_PATH}/vanbans"),
+        "vanbansDocIdGet": ("get", f"{BASE_PATH}/vanbans/{{docId}}"),
+        "vanbansPost": ("post", f"{BASE_PATH}/vanbans"),
+        "vanbansDocIdPut": ("put", f"{BASE_PATH}/vanbans/{{docId}}"),
+        "donvilienthongsGet": ("get", f"{BASE_PATH}/donvilienthongs"),
+        "donvilienthongsQnGet": ("get", f"{BASE_PATH}/donvilienthongs/qn"),
+        "donvilienthongsPost": ("post", f"{BASE_PATH}/donvilienthongs"),
+        "donvilienthongsPut": ("put", f"{BASE_PATH}/donvilienthongs"),
+    }
+    for method, path in ids.values():
+        op = calls[(method, path)]
+        assert any(p["name"] == "secret" and p["in"] == "header" for p in op["parameters"])
+        assert op["security"] == [{"bearer": []}]
+    assert calls[("post", "/token")]["operationId"] == "token"
