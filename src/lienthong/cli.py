@@ -48,6 +48,9 @@ app.add_typer(pki_app, name="pki")
 from lienthong.portal.cli import portal_app  # noqa: E402
 
 app.add_typer(portal_app, name="portal")
+from lienthong.lgsp.cli import lgsp_app  # noqa: E402
+
+app.add_typer(lgsp_app, name="lgsp")
 app.command("gateway")(gateway_command)
 
 
@@ -153,26 +156,42 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 def seed(settings: Settings) -> list[dict[str, str]]:
-    """Migrate, load the demo registry, and write ``<data_dir>/demo-credentials.json``."""
+    """Migrate, load the demo registry, and write ``<data_dir>/demo-credentials.json``: per
+    demo agency its axis ``system_id``/``secret`` and its LGSP ``consumer_key``,
+    ``consumer_secret`` and ``lgsp_secret``."""
     from lienthong.agencies.demo import seed_demo
     from lienthong.migrate import upgrade
     from lienthong.web.container import build_container
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
+    path = settings.data_dir / "demo-credentials.json"
     container = build_container(settings)
     try:
         credentials = seed_demo(container.agencies)
+        from lienthong.lgsp.demo import seed_lgsp_credentials
+
+        assert container.lgsp is not None
+        seed_lgsp_credentials(container.lgsp, credentials, _previous_credentials(path))
         from lienthong.accounts.demo import seed_demo_users
 
         assert container.accounts is not None
         seed_demo_users(container.accounts, settings.data_dir / "demo-users.json")
     finally:
         container.close()
-    path = settings.data_dir / "demo-credentials.json"
     path.write_text(json.dumps(credentials, ensure_ascii=False, indent=2), encoding="utf-8")
     path.chmod(0o600)
     return credentials
+
+
+def _previous_credentials(path: Path) -> list[Any]:
+    """The demo credentials file of a previous run (LGSP secrets are kept only as hashes, so
+    those that still work are taken from it), or ``[]``."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return []
+    return data if isinstance(data, list) else []
 
 
 @demo_app.command("seed")

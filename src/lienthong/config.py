@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     axis_timestamp_window_seconds: int = Field(
         default=300, description="Axis protocol: how far a request timestamp may be from now"
     )
+    lgsp_token_seconds: int = Field(
+        default=3600,
+        ge=60,
+        le=86400,
+        description=(
+            "LGSP style: lifetime of an access token from POST /token, in seconds (the "
+            "platform's usual hour)"
+        ),
+    )
     sqlite_synchronous: str = Field(
         default="FULL", description="SQLite PRAGMA synchronous (FULL survives power loss)"
     )

@@ -35,6 +35,8 @@ class ErrorCode(StrEnum):
     AUTH_FAILED = "AUTH_FAILED"
     AUTH_REPLAYED = "AUTH_REPLAYED"
     FORBIDDEN = "FORBIDDEN"
+    TOKEN_INVALID = "TOKEN_INVALID"  # noqa: S105 - a code
+    CONSUMER_UNKNOWN = "CONSUMER_UNKNOWN"
     SENDER_MISMATCH = "SENDER_MISMATCH"
     # Registry
     AGENCY_UNKNOWN = "AGENCY_UNKNOWN"
@@ -161,6 +163,11 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.AUTH_FAILED: (401, "Authentication failed: unknown system id or wrong secret."),
     ErrorCode.AUTH_REPLAYED: (401, "The request timestamp is outside the allowed window."),
     ErrorCode.FORBIDDEN: (403, "This account may not do that."),
+    ErrorCode.TOKEN_INVALID: (
+        401,
+        "The access token is missing, unknown, expired or revoked; get a new one (POST /token).",
+    ),
+    ErrorCode.CONSUMER_UNKNOWN: (404, "No connected system has that consumer key."),
     ErrorCode.SENDER_MISMATCH: (
         403,
         "The package's From/OrganId is not the authenticated agency.",

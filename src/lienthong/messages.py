@@ -39,6 +39,11 @@ VIETNAMESE: dict[ErrorCode, str] = {
         "Thời điểm của yêu cầu nằm ngoài khoảng thời gian cho phép; vui lòng gửi lại."
     ),
     ErrorCode.FORBIDDEN: "Bạn không có quyền thực hiện thao tác này.",
+    ErrorCode.TOKEN_INVALID: (
+        "Mã truy cập (access token) không có, không đúng, đã hết hạn hoặc đã bị thu hồi; "
+        "vui lòng lấy mã mới."
+    ),
+    ErrorCode.CONSUMER_UNKNOWN: "Không tìm thấy khóa (consumer key) của hệ thống kết nối này.",
     ErrorCode.SENDER_MISMATCH: "Cơ quan gửi ghi trong gói tin không phải cơ quan đã xác thực.",
     # Registry
     ErrorCode.AGENCY_UNKNOWN: "Cơ quan không có trong danh mục.",

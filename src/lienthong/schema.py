@@ -22,6 +22,7 @@ STORE_MODULES = (
     "lienthong.stats.store",
     "lienthong.reporting.store",
     "lienthong.portal.store",
+    "lienthong.lgsp.store",
 )
 
 

@@ -9,6 +9,7 @@ a developer's ``make run``) and, only when 8089 is taken, the documented respond
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -132,6 +133,50 @@ def test_the_readme_curl_answers_with_data(shipped: Shipped) -> None:
         assert body["items"], body
         sent = api.get("/api/v1/documents").json()
         assert sent["items"]
+
+
+def test_an_lgsp_client_connects_with_the_demo_credentials(shipped: Shipped) -> None:
+    """docs/lgsp.md's walk: the demo's LGSP credentials, a package signed with the demo PKI."""
+    from datetime import date
+
+    from lienthong.edxml import build_document, make_document
+    from lienthong.trust.pki import DemoPKI
+    from lienthong.trust.xmldsig import PackageSigner
+    from tests.lgsp_client import LgspClient, edxml_base64
+
+    creds = json.loads((shipped.workdir / "var" / "demo-credentials.json").read_text("utf-8"))
+    by_code = {c["code"]: c for c in creds}
+    gov, nghe_an = by_code["000.00.00.G22"], by_code["000.00.00.H41"]
+    package, contents = make_document(
+        sender="000.00.00.G22",
+        recipients=["000.00.00.H41"],
+        number="9001",
+        notation="VPCP-TH",
+        promulgation_date=date.today(),
+        subject="V/v thử kết nối theo kiểu LGSP",
+        attachments={"cong-van.pdf": b"%PDF-1.4 thu"},
+    )
+    pki = DemoPKI.load(shipped.workdir / "var" / "pki")
+    signed = PackageSigner(pki.organisation("000.00.00.G22")).sign(
+        build_document(package, contents)
+    )
+    a = LgspClient(shipped.url, gov["consumer_key"], gov["consumer_secret"])
+    b = LgspClient(shipped.url, nghe_an["consumer_key"], nghe_an["consumer_secret"])
+    try:
+        a.generate()
+        b.generate()
+        sent = a.vanbans_post(edxml_base64(signed), gov["lgsp_secret"], "edoc")
+        assert (sent["status"], sent["errorCode"]) == ("OK", 0), sent
+        received = b.vanbans_get(nghe_an["lgsp_secret"])
+        assert received["status"] == "OK", received
+        (item,) = [i for i in received["data"] if i["from"] == "000.00.00.G22"][-1:]
+        detail = b.vanbans_doc_id_get(item["docId"], nghe_an["lgsp_secret"])
+        assert detail["status"] == "OK" and base64.b64decode(detail["data"]) == signed
+        units = b.donvilienthongs_qn_get(nghe_an["lgsp_secret"])["data"]
+        assert {u["code"] for u in units} >= {"000.00.00.H41", "000.00.31.H41"}
+    finally:
+        a.close()
+        b.close()
 
 
 def test_every_demo_clerk_finds_an_inbox_and_an_outbox(

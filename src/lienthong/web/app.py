@@ -186,6 +186,8 @@ def _routers() -> list[APIRouter]:
     from lienthong.exchange.api import router as exchange_router
     from lienthong.exchange.axis import router as axis_router
     from lienthong.federation.api import router as federation_router
+    from lienthong.lgsp.api import router as lgsp_router
+    from lienthong.lgsp.api import token_router as lgsp_token_router
     from lienthong.notifications.pages import router as notifications_router
     from lienthong.portal.api import router as portal_api_router
     from lienthong.portal.gateway import router as portal_gateway_router
@@ -195,6 +197,7 @@ def _routers() -> list[APIRouter]:
     from lienthong.stats.pages import router as stats_router
 
     routers = [exchange_router, axis_router, federation_router, accounts_router, clerk_router]
+    routers += [lgsp_token_router, lgsp_router]
     routers.append(stats_router)
     routers += [portal_api_router, portal_gateway_router, portal_pages_router]
     routers += [reporting_api_router, reporting_pages_router]

@@ -19,6 +19,7 @@ from lienthong.federation.service import FederationService
 from lienthong.federation.wiring import build_federation
 from lienthong.federation.worker import FederationWorker
 from lienthong.issuance.service import IssuanceService
+from lienthong.lgsp.service import LgspService
 from lienthong.notifications.service import NotificationService
 from lienthong.secrets import Sealer, load_or_create_key
 from lienthong.stats.service import StatsService
@@ -55,6 +56,8 @@ class Container:
     reporting: Reporting | None = None
     # In-app notifications (thong-bao) of web users; arrivals follow the intake (write hook).
     notifications: NotificationService | None = None
+    # The provincial platform API (LGSP style): consumer credentials, tokens, units.
+    lgsp: LgspService | None = None
 
     def close(self) -> None:
         if self.federation_worker is not None:
@@ -137,6 +140,7 @@ def build_container(
         accounts=accounts,
         reporting=Reporting(settings, db, clock, agencies),
         notifications=NotificationService(db, clock),
+        lgsp=LgspService(db, clock, token_seconds=settings.lgsp_token_seconds),
     )
 
 
