@@ -21,6 +21,7 @@ STORE_MODULES = (
     "lienthong.stats.store",
     "lienthong.reporting.store",
     "lienthong.portal.store",
+    "lienthong.health.store",
 )
 
 

@@ -39,6 +39,11 @@ class BlobStore(Protocol):
         """Remove the blob if present (garbage collection only)."""
         ...
 
+    def free_bytes(self) -> int | None:
+        """Bytes free for new blobs, None when the store does not say (S3). Raises when the
+        store cannot be reached (the readiness check)."""
+        ...
+
 
 def make_blob_store(settings: Settings) -> BlobStore:
     """The store the settings choose (``LIENTHONG_BLOB_BACKEND``: ``local`` or ``s3``)."""

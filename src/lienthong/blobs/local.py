@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import BinaryIO
 
@@ -16,6 +18,28 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def free_bytes(path: Path) -> int:
+    """Free bytes for an unprivileged writer on the filesystem of ``path`` (or of its
+    nearest existing parent, when it does not exist yet)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    stats = os.statvfs(path)
+    return stats.f_bavail * stats.f_frsize
+
+
+def _refresh(target: Path) -> bool:
+    """Whether the blob is there, its time set to now if so: a blob written again is young
+    again, so that garbage collection (:mod:`lienthong.blobs.gc`) leaves it to the
+    transaction about to refer to it. False when absent (also when collected meanwhile)."""
+    try:
+        os.utime(target)
+    except FileNotFoundError:
+        return False
+    except PermissionError:
+        pass  # another owner's file: it is there, its time stays (rare: one user runs the hub)
+    return True
 
 
 class LocalBlobStore:
@@ -30,7 +54,7 @@ class LocalBlobStore:
 
     def put_file(self, path: Path, digest: str) -> None:
         target = self._path(digest)
-        if target.exists():
+        if _refresh(target):
             path.unlink(missing_ok=True)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -38,24 +62,33 @@ class LocalBlobStore:
             os.fsync(fh.fileno())
         try:
             os.replace(path, target)
-        except OSError:
-            # Another filesystem: copy to a temporary name beside the target, then rename.
-            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-            shutil.copyfile(path, tmp)
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            # Another filesystem: copy to a temporary name beside the target, then rename;
+            # a failed copy (a full disk) leaves nothing behind.
+            tmp = target.with_name(target.name + f".{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+            try:
+                shutil.copyfile(path, tmp)
+                with open(tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
             path.unlink(missing_ok=True)
         _fsync_dir(target.parent)
 
     def put_bytes(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
-        if self.exists(digest):
+        if _refresh(self._path(digest)):
             return digest
         fd, name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        self.put_file(Path(name), digest)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            self.put_file(Path(name), digest)
+        finally:
+            Path(name).unlink(missing_ok=True)
         return digest
 
     def open(self, digest: str) -> BinaryIO:
@@ -81,6 +114,9 @@ class LocalBlobStore:
             self._path(digest).unlink(missing_ok=True)
         except KeyError:
             return
+
+    def free_bytes(self) -> int:
+        return free_bytes(self.root)
 
     def count(self) -> int:
         """How many blobs are stored (tests use it to prove a refusal stored nothing)."""

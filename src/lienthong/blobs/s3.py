@@ -71,5 +71,9 @@ class S3BlobStore:
             raise KeyError(digest) from exc
         return int(head["ContentLength"])
 
+    def free_bytes(self) -> int | None:
+        self.client.head_bucket(Bucket=self.bucket)  # raises when the store cannot be reached
+        return None  # an object store does not report free space
+
     def delete(self, digest: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(digest))

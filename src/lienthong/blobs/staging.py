@@ -7,6 +7,7 @@ removed whatever happens, so a refusal leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import tempfile
@@ -57,12 +58,18 @@ class StagingArea:
         root.mkdir(parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(dir=root, prefix="req-"))
         self._count = 0
+        self._files: list[StagedFile] = []
 
     def new_file(self, suffix: str = "") -> StagedFile:
         self._count += 1
-        return StagedFile(self.path / f"{self._count:04d}{suffix}")
+        staged = StagedFile(self.path / f"{self._count:04d}{suffix}")
+        self._files.append(staged)
+        return staged
 
     def cleanup(self) -> None:
+        for staged in self._files:
+            with contextlib.suppress(OSError):  # a full disk fails the flush: removed anyway
+                staged.close()
         shutil.rmtree(self.path, ignore_errors=True)
 
     def __enter__(self) -> StagingArea:

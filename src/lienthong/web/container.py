@@ -18,6 +18,7 @@ from lienthong.exchange.service import ExchangeService, PackageVerifier
 from lienthong.federation.service import FederationService
 from lienthong.federation.wiring import build_federation
 from lienthong.federation.worker import FederationWorker
+from lienthong.health.service import HealthService
 from lienthong.issuance.service import IssuanceService
 from lienthong.secrets import Sealer, load_or_create_key
 from lienthong.stats.service import StatsService
@@ -52,6 +53,8 @@ class Container:
     stats: StatsService | None = None
     # Decree 09 reporting (bao-cao): built on first use, units seeded from the registry.
     reporting: Reporting | None = None
+    # Readiness checks (/readyz, /metrics, the monitoring centre).
+    health: HealthService | None = None
 
     def close(self) -> None:
         if self.federation_worker is not None:
@@ -130,6 +133,13 @@ def build_container(
         audit_sealer=audit_sealer,
         accounts=accounts,
         reporting=Reporting(settings, db, clock, agencies),
+        health=HealthService(
+            db=db,
+            blobs=blobs,
+            clock=clock,
+            staging_dir=settings.staging_dir,
+            margin_bytes=settings.storage_free_margin_bytes,
+        ),
     )
 
 
