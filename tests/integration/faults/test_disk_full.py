@@ -11,6 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from lienthong.accounts.model import Role, ScryptParams
+from lienthong.accounts.service import AccountService
 from lienthong.client.axis import AxisClient, AxisError
 from lienthong.client.rest import HubClient, HubError
 from lienthong.client.signing import SigningClient
@@ -194,3 +196,35 @@ def test_the_gateway_retries_a_503_with_the_same_idempotency_key(
     assert answer["attempts"] == 2
     assert waits == [1.0]  # the hub's Retry-After, longer than the backoff
     assert messages(disk_hub) == 1
+
+
+def test_the_monitoring_centre_shows_free_space_and_a_failing_readiness(
+    disk_hub: DiskHub,
+) -> None:
+    accounts = AccountService(
+        disk_hub.container.db, disk_hub.container.clock, scrypt=ScryptParams(n=2**10)
+    )
+    disk_hub.container.accounts = accounts
+    accounts.create_user("vanhanh", "Vận hành trục", GOV_OFFICE, [Role.OPERATOR], "mat-khau-dai-1")
+    with httpx.Client(base_url=disk_hub.url, timeout=30) as browser:
+        login = browser.get("/dang-nhap")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+        assert token is not None
+        signed_in = browser.post(
+            "/dang-nhap",
+            data={"username": "vanhanh", "password": "mat-khau-dai-1", "csrf_token": token[1]},
+        )
+        assert signed_in.status_code == 303
+        ready = browser.get("/giam-sat/van-chuyen")
+        assert ready.status_code == 200
+        assert "Sẵn sàng nhận gói tin" in ready.text and "Không sẵn sàng" not in ready.text
+        disk_hub.disk.fill()
+        page = browser.get("/giam-sat/van-chuyen")
+    assert page.status_code == 200
+    assert "Không sẵn sàng" in page.text
+    row = re.search(
+        r"<tr><td>Kho lưu trữ tệp</td><td>(.*?)</td><td class=\"num\">(.*?)</td>", page.text
+    )
+    assert row is not None
+    assert "Không đạt" in row[1]
+    assert float(row[2].replace(".", "").replace(",", ".")) < MARGIN / 1048576
