@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lienthong import __version__, metrics
+from lienthong.blobs import staging
 from lienthong.config import Settings, load_settings
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.faults import StorageUnavailableError
@@ -42,6 +43,12 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not hasattr(app.state, "container"):
             app.state.container = build_container(settings)
+        removed = staging.sweep(settings.staging_dir)  # folders of requests cut by a crash
+        if removed:
+            log.info("staging.swept", removed=removed)
+        collector = app.state.container.blob_collector
+        if collector is not None:
+            collector.start()  # blob garbage collection (lienthong.blobs.gc)
         worker = app.state.container.federation_worker
         if worker is not None:
             worker.start()  # forwarding and directory pulling (lienthong.federation.worker)
