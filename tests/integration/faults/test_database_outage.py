@@ -150,8 +150,16 @@ def test_a_database_outage_answers_503_on_every_protocol_and_stores_nothing(
                     headers={"X-Lienthong-Hub-Signature": "x.y.z"},
                 )
             )
-            # The portal's dossier sync.
+            # The portal's dossier sync, and its one-stop gateway style (its own envelope).
             assert_storage_unavailable(http.post("/api/v1/portal/dossiers/batch", json=[]))
+            portal = http.post(
+                "/portal/gateway",
+                json={"service": "LayToken", "username": "motcua", "password": "x"},
+            )
+            assert portal.status_code == 503
+            assert portal.headers["retry-after"] == "5"
+            assert portal.json()["error_code"] == 503
+            assert portal.json()["error"] == "STORAGE_UNAVAILABLE"
         # Axis protocol: the FAIL body, with the code in its header too.
         with pg_hub.axis() as axis, pytest.raises(AxisError) as refused:
             axis.send_edoc(package)
