@@ -34,6 +34,9 @@ from lienthong.audit.cli import audit_app  # noqa: E402 - after the app, like th
 from lienthong.gateway.cli import gateway_command  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+from lienthong.blobs.cli import blobs_app  # noqa: E402
+
+app.add_typer(blobs_app, name="blobs")
 from lienthong.federation.cli import federation_app, network_command  # noqa: E402
 
 app.add_typer(federation_app, name="federation")

@@ -242,6 +242,43 @@ class Settings(BaseSettings):
         ),
     )
 
+    storage_retry_after_seconds: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "A storage failure (database unreachable, disk full or read-only, object store "
+            "unreachable) answers 503 STORAGE_UNAVAILABLE with this Retry-After: nothing was "
+            "stored, the same request (same idempotency key) may be sent again"
+        ),
+    )
+    storage_free_margin_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=0,
+        description=(
+            "Readiness (/readyz): the local blob store and the staging folder must each have "
+            "at least this many bytes free (a full disk turns the hub not ready before sends "
+            "fail)"
+        ),
+    )
+    blob_gc_grace_seconds: int = Field(
+        default=24 * 3600,
+        ge=0,
+        description=(
+            "`lienthong blobs gc`: a blob no row refers to is removed only once it is older "
+            "than this (written or re-written by a send). Longer than any request takes, so a "
+            "blob a committing transaction is about to refer to is never removed"
+        ),
+    )
+    blob_gc_interval_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description=(
+            "How often each hub process runs the blob garbage collection and removes staging "
+            "folders left by a crash (one process per host at a time); 0 disables it (then "
+            "run `lienthong blobs gc` periodically)"
+        ),
+    )
+
     calendar_file: Path | None = Field(
         default=None,
         description=(

@@ -7,6 +7,7 @@ With several worker processes set ``PROMETHEUS_MULTIPROC_DIR`` to a shared empty
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -16,6 +17,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import Metric
 
 PACKAGES_ACCEPTED = Counter(
     "lienthong_packages_accepted_total", "Packages accepted by the hub", ["kind"]
@@ -29,9 +31,27 @@ REQUEST_SECONDS = Histogram(
 )
 
 
-def render() -> tuple[bytes, str]:
+class _Now:
+    """A collector of metric families computed for this scrape (readiness, free space)."""
+
+    def __init__(self, families: Sequence[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
+
+
+def render(now: Sequence[Metric] = ()) -> tuple[bytes, str]:
+    """The exposition text: the counters of every worker process, and ``now``, the families
+    measured at this scrape (gauges of the process answering it)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(), CONTENT_TYPE_LATEST
+        body = generate_latest(registry)
+    else:
+        body = generate_latest()
+    if now:
+        measured = CollectorRegistry()
+        measured.register(_Now(now))
+        body += generate_latest(measured)
+    return body, CONTENT_TYPE_LATEST

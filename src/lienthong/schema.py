@@ -23,6 +23,7 @@ STORE_MODULES = (
     "lienthong.reporting.store",
     "lienthong.portal.store",
     "lienthong.lgsp.store",
+    "lienthong.health.store",
 )
 
 

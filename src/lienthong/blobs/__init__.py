@@ -2,11 +2,15 @@
 
 A blob's name is the SHA-256 of its bytes, in hex. Blobs are written from staged local files
 (see :mod:`lienthong.blobs.staging`) only after every check passed, so a refused request leaves
-no blob behind. Writing the same content twice is a no-op.
+no blob behind. Writing the same content twice stores it once (and makes it young again).
+Blobs no row refers to (a crash between the blob and the commit, a lost race) are removed by
+garbage collection once older than a grace period (:mod:`lienthong.blobs.gc`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -17,7 +21,9 @@ class BlobStore(Protocol):
     def put_file(self, path: Path, digest: str) -> None:
         """Store the staged file at ``path`` under ``digest`` (its SHA-256 hex).
 
-        The staged file may be moved or consumed. Durable when this returns.
+        The staged file may be moved or consumed. Durable when this returns. A blob already
+        there has its time set to now: it is about to be referred to, and garbage collection
+        leaves young blobs alone.
         """
         ...
 
@@ -37,6 +43,23 @@ class BlobStore(Protocol):
 
     def delete(self, digest: str) -> None:
         """Remove the blob if present (garbage collection only)."""
+        ...
+
+    def iter_blobs(self) -> Iterator[tuple[str, datetime]]:
+        """Every blob's digest and last write (UTC), in digest order."""
+        ...
+
+    def remove_if_older(self, digest: str, cutoff: datetime) -> bool:
+        """Remove the blob when it was last written before ``cutoff``; whether it was."""
+        ...
+
+    def sweep_leftovers(self, cutoff: datetime) -> int:
+        """Clear what interrupted writes and collections left (older than ``cutoff``)."""
+        ...
+
+    def free_bytes(self) -> int | None:
+        """Bytes free for new blobs, None when the store does not say (S3). Raises when the
+        store cannot be reached (the readiness check)."""
         ...
 
 

@@ -48,8 +48,8 @@ class DraftRow(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     signer_position: Mapped[str] = mapped_column(String(255), default="")
-    draft_digest: Mapped[str] = mapped_column(String(64))
-    signed_digest: Mapped[str | None] = mapped_column(String(64))
+    draft_digest: Mapped[str] = mapped_column(String(64), info={"blob": True})
+    signed_digest: Mapped[str | None] = mapped_column(String(64), info={"blob": True})
     signed_by: Mapped[str | None] = mapped_column(String(64))
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(10), default="draft")  # draft|signed|issued

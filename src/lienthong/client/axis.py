@@ -12,12 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 
+from lienthong.client.rest import retry_after_of, storage_unavailable
 from lienthong.exchange.axis_auth import format_timestamp, sdk_hash_file, sign_headers
 
 __all__ = ["AxisClient", "AxisError", "sign_headers"]
@@ -60,7 +62,8 @@ class AxisClient:
     ``secret`` the agency secret. ``now`` supplies the signing time (tests move it).
 
     Every method raises :class:`AxisError` on a ``FAIL`` answer and ``httpx.HTTPError`` when
-    the server cannot be reached.
+    the server cannot be reached. A ``503 STORAGE_UNAVAILABLE`` (nothing was stored) is
+    retried ``storage_retries`` times after its ``Retry-After`` (at most ``max_retry_wait``).
     """
 
     def __init__(
@@ -72,7 +75,13 @@ class AxisClient:
         http: httpx.Client | None = None,
         timeout: float = 60.0,
         now: Callable[[], datetime] = _utc_now,
+        storage_retries: int = 3,
+        max_retry_wait: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.storage_retries = storage_retries
+        self.max_retry_wait = max_retry_wait
+        self.sleep = sleep
         self.base_url = base_url.rstrip("/")
         self.system_id = system_id
         self.secret = secret
@@ -112,8 +121,17 @@ class AxisClient:
         content: bytes | None = None,
         content_type: str = "application/json",
     ) -> httpx.Response:
-        headers = self.signed_headers(params, content_type)
-        return self.http.request(method, self.base_url + path, content=content, headers=headers)
+        attempt = 0
+        while True:  # signed again each time: a fresh timestamp
+            headers = self.signed_headers(params, content_type)
+            response = self.http.request(
+                method, self.base_url + path, content=content, headers=headers
+            )
+            if attempt >= self.storage_retries or not storage_unavailable(response):
+                return response
+            attempt += 1  # the hub stored nothing: the same call again, after Retry-After
+            wait = retry_after_of(response)
+            self.sleep(min(wait if wait is not None else 1.0, self.max_retry_wait))
 
     @staticmethod
     def _answer(response: httpx.Response) -> dict[str, Any]:

@@ -147,8 +147,12 @@ class SigningClient(HubClient):
         backoff: float = 0.2,
         require_receipt: bool = False,
         now: Callable[[], datetime] = _utc_now,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        super().__init__(base_url, system_id, secret, timeout=timeout, http=http)
+        # Retries are this class's (send_signed: every transient answer, Retry-After kept).
+        super().__init__(
+            base_url, system_id, secret, timeout=timeout, http=http, storage_retries=0, sleep=sleep
+        )
         self.credential = credential
         self.signer = PackageSigner(credential)
         self.trust_roots = list(trust_roots)
@@ -162,26 +166,31 @@ class SigningClient(HubClient):
         return self.signer.sign(package)
 
     def send_signed(self, signed: bytes, *, idempotency_key: str | None = None) -> Sent:
-        """Send already signed bytes, retrying transport failures and 502/503/504 with the same
-        bytes and the same idempotency key (the hub answers a retry with the original answer),
-        then verify the receipt against the SHA-256 of the bytes sent."""
+        """Send already signed bytes, retrying transport failures and 502/503/504 (among them
+        STORAGE_UNAVAILABLE: nothing was stored) with the same bytes and the same idempotency
+        key (the hub answers a retry with the original answer), waiting the longer of the
+        backoff and the hub's ``Retry-After``; then verify the receipt against the SHA-256 of
+        the bytes sent."""
         key = idempotency_key or uuid.uuid4().hex
         digest = hashlib.sha256(signed).hexdigest()
         attempt = 0
         while True:
             attempt += 1
+            wait = self.backoff * 2 ** (attempt - 1)
             try:
                 answer = self.send(signed, idempotency_key=key)
                 break
             except HubError as exc:
                 if exc.status not in RETRY_STATUSES or attempt > self.retries:
                     raise
+                if exc.retry_after is not None:
+                    wait = max(wait, min(exc.retry_after, self.max_retry_wait))
             except httpx.TransportError as exc:
                 if attempt > self.retries:
                     raise LienthongError(
                         f"The hub could not be reached: {exc}", code=ErrorCode.HUB_UNAVAILABLE
                     ) from exc
-            time.sleep(self.backoff * 2 ** (attempt - 1))
+            self.sleep(wait)
         return Sent(answer, digest, key, self.check_receipt(answer, digest), attempt)
 
     def sign_and_send(self, package: bytes, *, idempotency_key: str | None = None) -> Sent:

@@ -13,7 +13,9 @@ Answers are JSON ``{"status": "OK"|"FAIL", "ErrorCode", "ErrorDesc", ...}``:
   200 and reports ``status``/``ErrorCode`` to the program, while on another status some of its
   calls read nothing. Two exceptions: ``downloadEdoc``, whose 200 body is the package itself,
   answers a refusal with the error table's HTTP status (a FAIL body must never be mistaken
-  for a package); and an unexpected failure of the hub answers ``INTERNAL`` with HTTP 500.
+  for a package); an unexpected failure of the hub answers ``INTERNAL`` with HTTP 500; and a
+  storage failure (database, disk, object store: nothing was stored) answers
+  ``STORAGE_UNAVAILABLE`` with HTTP 503 and ``Retry-After``, on every call.
   ``sendEdoc`` always carries ``DocId`` (``""`` on FAIL): the SDK reads it unconditionally.
 
 Identifiers: ``sendEdoc`` answers ``DocId`` = the hub's message id; a receiver's ``docId`` (in
@@ -60,6 +62,7 @@ from lienthong.exchange.axis_model import (
 from lienthong.exchange.axis_upload import spool_upload
 from lienthong.exchange.errors import ExchangeError
 from lienthong.exchange.model import MessageKind
+from lienthong.faults import StorageUnavailableError, storage_failure
 from lienthong.logs import get_logger
 from lienthong.web.auth import container_of
 from lienthong.web.container import Container
@@ -104,17 +107,23 @@ class AxisRoute(APIRoute):
                     detail={"errors": [str(e.get("msg")) for e in exc.errors()]},
                 )
                 status = error.http_status if raw_answer else 200
-            except Exception:
-                log.exception("axis call failed", path=request.url.path)
-                error = LienthongError(code=ErrorCode.INTERNAL)
+            except Exception as exc:
+                retry_after = container_of(request).settings.storage_retry_after_seconds
+                error = storage_failure(exc, retry_after=retry_after) or LienthongError(
+                    code=ErrorCode.INTERNAL
+                )
                 status = 500
+                if error.code is ErrorCode.INTERNAL:
+                    log.exception("axis call failed", path=request.url.path)
+                else:
+                    log.warning("storage_unavailable", path=request.url.path, error=str(exc))
+            headers = {"X-Error-Code": str(error.code)}
+            if isinstance(error, StorageUnavailableError):  # nothing stored: the same call again
+                headers["Retry-After"] = str(error.retry_after)
+                status = 503
             metrics.REFUSALS.labels(code=str(error.code)).inc()
             log.info("refused", code=str(error.code), message=error.message, path=request.url.path)
-            return JSONResponse(
-                _fail_body(error, send=send),
-                status_code=status,
-                headers={"X-Error-Code": str(error.code)},
-            )
+            return JSONResponse(_fail_body(error, send=send), status_code=status, headers=headers)
 
         return answer
 

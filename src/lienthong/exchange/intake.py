@@ -13,8 +13,14 @@ stored" hold (Decision 28/2018/QĐ-TTg Art. 8; Decree 30/2020/NĐ-CP Art. 21):
 
 A refusal at step 2 leaves nothing behind. A refusal at step 4 can only follow a concurrent
 commit between 2 and 4 (the same document sent twice at once): the blob it wrote is then either
-the very blob the winner references, or an unreferenced blob that garbage collection removes.
-A crash before the commit leaves at most such an unreferenced blob, never a row without its blob.
+the very blob the winner references, or an unreferenced blob that garbage collection removes
+(:mod:`lienthong.blobs.gc`, once older than ``blob_gc_grace_seconds``; step 3 makes a blob
+that is already there young again, so a collection never removes one this request is about to
+refer to). A crash before the commit leaves at most such an unreferenced blob, never a row
+without its blob, and a staging folder that the next start-up removes. A storage failure at
+any step (the database, a full disk, the object store) answers STORAGE_UNAVAILABLE
+(:mod:`lienthong.faults`): nothing that a row refers to was stored, the request may be sent
+again with its idempotency key.
 """
 
 from __future__ import annotations

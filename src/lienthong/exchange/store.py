@@ -41,7 +41,7 @@ class Message(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
     sender_code: Mapped[str] = mapped_column(String(35), index=True)
-    package_digest: Mapped[str] = mapped_column(String(64))
+    package_digest: Mapped[str] = mapped_column(String(64), info={"blob": True})
     package_size: Mapped[int] = mapped_column(BigInteger)
     document_ref: Mapped[str | None] = mapped_column(ForeignKey("documents.id"), index=True)
     bussiness_doc_type: Mapped[int | None] = mapped_column(Integer)
@@ -102,7 +102,7 @@ class Attachment(Base):
     description: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(String(255))
     size: Mapped[int] = mapped_column(BigInteger)
-    digest: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), info={"blob": True})
 
 
 class Recipient(Base):

@@ -15,6 +15,7 @@ from lienthong import __version__
 from lienthong.client.rest import HubError
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.gateway.service import GatewayService
+from lienthong.web import faults as web_faults
 
 
 class StatusRequest(BaseModel):
@@ -24,7 +25,7 @@ class StatusRequest(BaseModel):
     description: str = Field(default="", max_length=2000)
 
 
-def create_gateway_app(service: GatewayService) -> FastAPI:
+def create_gateway_app(service: GatewayService, *, retry_after: int = 5) -> FastAPI:
     app = FastAPI(
         title="lienthong gateway",
         version=__version__,
@@ -38,9 +39,14 @@ def create_gateway_app(service: GatewayService) -> FastAPI:
 
     @app.exception_handler(HubError)
     async def _hub_refused(_request: Request, exc: HubError) -> JSONResponse:
-        # The hub's refusal, passed on with its code and status (nothing was stored there).
+        # The hub's refusal, passed on with its code and status (nothing was stored there),
+        # and its Retry-After (STORAGE_UNAVAILABLE: the same key may be sent again later).
         body = {"code": exc.code, "message": exc.message, "detail": exc.detail}
-        return JSONResponse({"error": body}, status_code=exc.status)
+        headers = {"Retry-After": f"{exc.retry_after:g}"} if exc.retry_after is not None else None
+        return JSONResponse({"error": body}, status_code=exc.status, headers=headers)
+
+    # The gateway's own SQLite file or package folder failing (a full disk): 503, not 500.
+    web_faults.install(app, retry_after, object_store=False)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -73,8 +73,8 @@ class IssuedDocument(Base):
     clerk: Mapped[str] = mapped_column(String(255))
     signer_name: Mapped[str] = mapped_column(String(255))
     signer_position: Mapped[str] = mapped_column(String(255))
-    draft_sha256: Mapped[str] = mapped_column(String(64))
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    draft_sha256: Mapped[str] = mapped_column(String(64), info={"blob": True})
+    pdf_sha256: Mapped[str] = mapped_column(String(64), info={"blob": True})
     edxml_document_id: Mapped[str] = mapped_column(String(255))
     message_id: Mapped[str] = mapped_column(String(32))
     recipients: Mapped[str] = mapped_column(Text)  # comma-separated agency codes

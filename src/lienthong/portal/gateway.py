@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.errors import ERROR_TABLE, ErrorCode, LienthongError
+from lienthong.faults import storage_failure
 from lienthong.portal import catalogue
 from lienthong.portal.api import batch_items, portal_of, read_json
 from lienthong.portal.model import PortalError
@@ -86,6 +87,17 @@ async def gateway(request: Request) -> JSONResponse:
         return await _dispatch(request, payload)
     except LienthongError as exc:
         return _refusal(exc)
+    except Exception as exc:
+        # A storage failure (lienthong.faults): its own envelope, HTTP 503 and Retry-After;
+        # anything else is raised again (a 500).
+        retry_after = request.app.state.container.settings.storage_retry_after_seconds
+        failure = storage_failure(exc, retry_after=retry_after)
+        if failure is None:
+            raise
+        answer = _refusal(failure)
+        answer.status_code = 503
+        answer.headers["Retry-After"] = str(failure.retry_after)
+        return answer
 
 
 async def _dispatch(request: Request, payload: dict[str, Any]) -> JSONResponse:

@@ -79,7 +79,8 @@ class SubmissionRow(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    pdf_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The PDF itself is in the row (signed_pdf), not in the blob store.
+    pdf_digest: Mapped[str | None] = mapped_column(String(64), nullable=True, info={"blob": False})
     pdf_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signed_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     signer: Mapped[str | None] = mapped_column(String(255), nullable=True)

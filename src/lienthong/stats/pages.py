@@ -141,5 +141,19 @@ async def agency(request: Request, code: str, user: Operator) -> Response:
 async def health(request: Request, user: Operator) -> Response:
     service = stats_of(request)
     data = await run_in_threadpool(service.health)
+    checks = request.app.state.container.health  # readiness of this process (lienthong.health)
+    readiness = await run_in_threadpool(checks.readiness) if checks is not None else None
     _nav(request, "/giam-sat/van-chuyen")
-    return render(request, "stats/health.html", {"h": data})
+    return render(
+        request,
+        "stats/health.html",
+        {"h": data, "readiness": readiness, "check_labels": CHECK_LABELS},
+    )
+
+
+# The readiness checks as the monitoring centre names them.
+CHECK_LABELS = {
+    "database": "Cơ sở dữ liệu (ghi được)",
+    "blob_store": "Kho lưu trữ tệp",
+    "staging": "Thư mục tạm nhận gói tin",
+}

@@ -11,17 +11,21 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lienthong import __version__, metrics
+from lienthong.blobs import staging
 from lienthong.config import Settings, load_settings
 from lienthong.errors import ErrorCode, LienthongError
+from lienthong.faults import StorageUnavailableError
+from lienthong.health.service import Readiness
 from lienthong.logs import configure_logging, get_logger
+from lienthong.web import faults as web_faults
 from lienthong.web.container import Container, build_container
 from lienthong.web.error_pages import error_page, wants_page
+from lienthong.web.faults import storage_response
 from lienthong.web.nostore import NoStoreForSignedIn
 from lienthong.web.pages import STATIC_DIR, render
 
@@ -43,6 +47,12 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not hasattr(app.state, "container"):
             app.state.container = build_container(settings)
+        removed = staging.sweep(settings.staging_dir)  # folders of requests cut by a crash
+        if removed:
+            log.info("staging.swept", removed=removed)
+        collector = app.state.container.blob_collector
+        if collector is not None:
+            collector.start()  # blob garbage collection (lienthong.blobs.gc)
         worker = app.state.container.federation_worker
         if worker is not None:
             worker.start()  # forwarding and directory pulling (lienthong.federation.worker)
@@ -67,12 +77,18 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     @app.exception_handler(LienthongError)
     async def _domain_error(request: Request, exc: LienthongError) -> Response:
+        if isinstance(exc, StorageUnavailableError):  # not counted: the store is what failed
+            return storage_response(request, exc)
         log.info("refused", code=str(exc.code), message=exc.message)
         await _count_refusal(request, exc)
         if wants_page(request):
             metrics.REFUSALS.labels(code=str(exc.code)).inc()
             return await error_page(request, exc.http_status, exc.code)
         return error_response(exc)
+
+    web_faults.install(
+        app, settings.storage_retry_after_seconds, object_store=settings.blob_backend == "s3"
+    )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -105,25 +121,31 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.add_middleware(NoStoreForSignedIn)
     app.add_middleware(_Timing)
 
+    @app.get("/livez", tags=["operations"])
+    async def livez() -> JSONResponse:
+        """Liveness: the process answers (restart it when this stops answering)."""
+        return JSONResponse({"status": "alive", "version": __version__})
+
+    async def _readiness(request: Request) -> Readiness | None:
+        health = getattr(request.app.state.container, "health", None)
+        return None if health is None else await run_in_threadpool(health.readiness)
+
+    @app.get("/readyz", tags=["operations"])
     @app.get("/healthz", tags=["operations"])
-    async def healthz(request: Request) -> JSONResponse:
-        """Liveness and readiness: the database answers and blob storage is reachable."""
-        c: Container = request.app.state.container
-
-        def check() -> dict[str, str]:
-            with c.db.read() as session:
-                session.execute(text("select 1"))
-            c.blobs.exists("0" * 64)
-            return {"status": "ok", "version": __version__}
-
-        try:
-            return JSONResponse(await run_in_threadpool(check))
-        except Exception as exc:
-            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: a write commits, blob storage and staging answer and have room above
+        ``storage_free_margin_bytes``; 503 with the failing checks otherwise (send traffic
+        elsewhere). ``/healthz`` is the same check, for probes configured before the split."""
+        readiness = await _readiness(request)
+        if readiness is None:
+            return JSONResponse({"status": "ok", "version": __version__})
+        body = {**readiness.as_dict(), "version": __version__}
+        return JSONResponse(body, status_code=200 if readiness.ok else 503)
 
     @app.get("/metrics", tags=["operations"])
-    async def prometheus() -> Response:
-        body, content_type = metrics.render()
+    async def prometheus(request: Request) -> Response:
+        readiness = await _readiness(request)
+        body, content_type = metrics.render(readiness.metric_families() if readiness else ())
         return Response(body, media_type=content_type)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

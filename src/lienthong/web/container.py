@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from lienthong.accounts.service import AccountService
 from lienthong.agencies.service import AgencyService
 from lienthong.audit.service import AuditService, BackgroundSealer
 from lienthong.blobs import BlobStore, make_blob_store
+from lienthong.blobs.gc import Collector, PeriodicCollector, blob_columns
 from lienthong.clerk.service import ClerkService
 from lienthong.clock import Clock, SystemClock
 from lienthong.config import Settings
@@ -18,9 +20,11 @@ from lienthong.exchange.service import ExchangeService, PackageVerifier
 from lienthong.federation.service import FederationService
 from lienthong.federation.wiring import build_federation
 from lienthong.federation.worker import FederationWorker
+from lienthong.health.service import HealthService
 from lienthong.issuance.service import IssuanceService
 from lienthong.lgsp.service import LgspService
 from lienthong.notifications.service import NotificationService
+from lienthong.schema import load_all
 from lienthong.secrets import Sealer, load_or_create_key
 from lienthong.stats.service import StatsService
 from lienthong.trust.receipts import ReceiptSigner
@@ -58,8 +62,15 @@ class Container:
     notifications: NotificationService | None = None
     # The provincial platform API (LGSP style): consumer credentials, tokens, units.
     lgsp: LgspService | None = None
+    # Readiness checks (/readyz, /metrics, the monitoring centre).
+    health: HealthService | None = None
+    # Blob garbage collection and abandoned staging folders, every blob_gc_interval_seconds
+    # (started by the app's lifespan; only in a container that opened its own database).
+    blob_collector: PeriodicCollector | None = None
 
     def close(self) -> None:
+        if self.blob_collector is not None:
+            self.blob_collector.close()
         if self.federation_worker is not None:
             self.federation_worker.close()
         if self.audit_sealer is not None:
@@ -97,6 +108,20 @@ def build_container(
     agencies = AgencyService(db, sealer, clock)
     receipts = receipt_signer(settings)
     audit = AuditService(db, clock, signer=receipts)
+    blob_collector = None
+    if owns_db and settings.blob_gc_interval_seconds > 0:
+        blob_collector = PeriodicCollector(
+            Collector(
+                db=db,
+                blobs=blobs,
+                columns=blob_columns(load_all()),
+                clock=clock,
+                grace=timedelta(seconds=settings.blob_gc_grace_seconds),
+                data_dir=settings.data_dir,
+                staging_dir=settings.staging_dir,
+            ),
+            settings.blob_gc_interval_seconds,
+        )
     audit_sealer = None
     if owns_db and settings.audit_seal_interval_seconds > 0:
         audit_sealer = BackgroundSealer(audit, interval=settings.audit_seal_interval_seconds)
@@ -141,6 +166,14 @@ def build_container(
         reporting=Reporting(settings, db, clock, agencies),
         notifications=NotificationService(db, clock),
         lgsp=LgspService(db, clock, token_seconds=settings.lgsp_token_seconds),
+        blob_collector=blob_collector,
+        health=HealthService(
+            db=db,
+            blobs=blobs,
+            clock=clock,
+            staging_dir=settings.staging_dir,
+            margin_bytes=settings.storage_free_margin_bytes,
+        ),
     )
 
 
