@@ -40,6 +40,7 @@ from lienthong.blobs.staging import StagingArea
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.axis_model import format_time, message_kind, page_of
 from lienthong.exchange.errors import ExchangeError
+from lienthong.faults import StorageUnavailableError, storage_failure
 from lienthong.lgsp import openapi as doc
 from lienthong.lgsp.body import SINGLE_VALUE, base64_allowance, read_fields
 from lienthong.lgsp.body import spool_base64 as spool
@@ -87,6 +88,17 @@ def _refusal(request: Request, exc: LienthongError, status: int, **extra: Any) -
     return JSONResponse(fail_body(exc, **extra), status_code=status, headers=headers)
 
 
+def _unavailable(request: Request, exc: StorageUnavailableError, **extra: Any) -> JSONResponse:
+    """A storage failure in the platform's shape, with HTTP 503 and ``Retry-After`` (the
+    platform's clients read the body; their HTTP stacks honour the status and the header)."""
+    answer = _refusal(request, exc, 503, **extra)
+    retry = (exc.detail or {}).get("retry_after_seconds")
+    if retry is None:
+        retry = container_of(request).settings.storage_retry_after_seconds
+    answer.headers["Retry-After"] = str(retry)
+    return answer
+
+
 class LgspRoute(APIRoute):
     """A route that answers every refusal (its dependencies' included) the platform's way."""
 
@@ -100,6 +112,8 @@ class LgspRoute(APIRoute):
                 return await handler(request)
             except HTTPException:
                 raise
+            except StorageUnavailableError as exc:
+                return _unavailable(request, exc, **extra)
             except LienthongError as exc:
                 status = 401 if exc.code is ErrorCode.TOKEN_INVALID else 200
                 return _refusal(request, exc, status, **extra)
@@ -109,7 +123,12 @@ class LgspRoute(APIRoute):
                     detail={"errors": [str(e.get("msg")) for e in exc.errors()]},
                 )
                 return _refusal(request, error, 200, **extra)
-            except Exception:
+            except Exception as exc:
+                retry = container_of(request).settings.storage_retry_after_seconds
+                failure = storage_failure(exc, retry_after=retry)
+                if failure is not None:  # nothing was stored: the client retries
+                    log.warning("lgsp storage unavailable", path=request.url.path)
+                    return _unavailable(request, failure, **extra)
                 log.exception("lgsp call failed", path=request.url.path)
                 return _refusal(request, LienthongError(code=ErrorCode.INTERNAL), 500, **extra)
 

@@ -129,6 +129,10 @@ def test_a_database_outage_answers_503_on_every_protocol_and_stores_nothing(
 ) -> None:
     page_client = sign_in(pg_hub.server.url)
     package = document_bytes(GOV_OFFICE, [NGHE_AN], number="501")
+    lgsp = pg_hub.container.lgsp
+    assert lgsp is not None
+    consumer = lgsp.issue_consumer(NGHE_AN)
+    token = lgsp.issue_token(consumer.consumer_key, consumer.consumer_secret).access_token
     stop_database(pg_hub.database)
     try:
         # REST: the send, and a read.
@@ -160,6 +164,15 @@ def test_a_database_outage_answers_503_on_every_protocol_and_stores_nothing(
             assert portal.headers["retry-after"] == "5"
             assert portal.json()["error_code"] == 503
             assert portal.json()["error"] == "STORAGE_UNAVAILABLE"
+        # The provincial platform style: its own body, with the status and Retry-After.
+        received = httpx.get(
+            f"{pg_hub.server.url}/truclienthong/v1.0.0/vanbans",
+            headers={"Authorization": f"Bearer {token}", "secret": str(consumer.unit_secret)},
+        )
+        assert received.status_code == 503, received.text
+        assert received.headers["retry-after"] == "5"
+        assert received.json()["status"] == "FAIL"
+        assert received.json()["code"] == "STORAGE_UNAVAILABLE"
         # Axis protocol: the FAIL body, with the code in its header too.
         with pg_hub.axis() as axis, pytest.raises(AxisError) as refused:
             axis.send_edoc(package)
