@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -417,65 +416,3 @@ def test_the_starting_pages_fit_the_screen_at_every_width(
             shots.take(page, f"{width}-{who}{path}".replace("/", "_"))
         page.context.close()
     assert not too_wide, too_wide
-
-
-def _a_demo_dossier(shipped: Shipped) -> tuple[str, str]:
-    """A dossier the living demo synchronised (code, its status label's code), read from the
-    demo's own database file."""
-    with sqlite3.connect(
-        f"file:{shipped.workdir / 'var' / 'lienthong.db'}?mode=ro", uri=True
-    ) as db:
-        row = db.execute(
-            "SELECT code, status FROM portal_dossiers ORDER BY code LIMIT 1 OFFSET 17"
-        ).fetchone()
-    assert row is not None, "the living demo synchronised no dossier"
-    return str(row[0]), str(row[1])
-
-
-def test_a_citizen_looks_up_a_dossier_and_files_feedback_that_is_answered_and_published(
-    browser: Browser, shipped: Shipped, shots: Shots
-) -> None:
-    code, _status = _a_demo_dossier(shipped)
-    citizen = browser.new_context(
-        base_url=shipped.url, viewport={"width": 390, "height": 844}, locale="vi-VN"
-    ).new_page()
-    citizen.goto("/dich-vu-cong")
-    citizen.get_by_label("Mã hồ sơ").fill(code)
-    citizen.get_by_role("button", name="Tra cứu").click()
-    expect(citizen.locator("#trang-thai")).not_to_be_empty()
-    shots.take(citizen, "1-tra-cuu-ho-so-390")
-
-    citizen.goto("/dich-vu-cong/phan-anh/gui")
-    citizen.get_by_label("Họ và tên (hoặc tên doanh nghiệp) *").fill("Nguyễn Văn An")
-    citizen.get_by_label("Thư điện tử").fill("an@gmail.com")
-    citizen.get_by_label("Tiêu đề *").fill("Hỏi tiến độ hồ sơ hành trình")
-    citizen.get_by_label("Nội dung phản ánh, kiến nghị *").fill(
-        f"Hồ sơ {code} đến nay đã được xử lý đến bước nào?"
-    )
-    citizen.get_by_role("button", name="Gửi phản ánh").click()
-    feedback = citizen.locator("#ma-theo-doi").inner_text()
-    shots.take(citizen, "2-da-gui-phan-anh-390")
-
-    operator = _signed_in(browser, shipped, "dichvucong")
-    operator.goto("/dich-vu-cong/quan-tri/phan-anh")
-    shots.take(operator, "3-phan-anh-quan-tri")
-    operator.get_by_role("link", name=feedback).click()
-    operator.get_by_role("button", name="Phân loại và chuyển").click()
-    operator.get_by_label("Nội dung trả lời").fill("Hồ sơ đang được thẩm định, hẹn trả đúng hạn.")
-    operator.get_by_role("button", name="Trả lời").click()
-    operator.get_by_role("button", name="Công khai kết quả").click()
-    expect(operator.locator("#trang-thai")).to_have_text("Đã công khai kết quả")
-    shots.take(operator, "4-da-cong-khai")
-
-    citizen.goto(f"/dich-vu-cong/phan-anh/tra-cuu?ma={feedback}")
-    expect(citizen.locator("#tra-loi")).to_contain_text("đang được thẩm định")
-    citizen.goto("/dich-vu-cong/phan-anh/cong-khai")
-    citizen.get_by_role("link", name="Hỏi tiến độ hồ sơ hành trình").click()
-    expect(citizen.locator("#noi-dung")).not_to_contain_text("Nguyễn Văn An")
-    shots.take(citizen, "5-cong-khai-390")
-
-    # The portal operator sees the synchronisation quality: units in contrast, not all red.
-    operator.goto("/dich-vu-cong/quan-tri/xep-hang")
-    rows = operator.locator("tbody tr")
-    assert rows.count() > 5
-    shots.take(operator, "6-chat-luong-dong-bo")

@@ -115,7 +115,11 @@ def list_credentials(
     with _service() as service:
         consumers = service.consumers(agency)
         units = service.connected_units()
-    table = Table("consumer_key", "agency", "state", "created", "expires", "rotated")
+    table = Table()
+    # Keys are copied from here: never cut, whatever the terminal's width.
+    table.add_column("consumer_key", overflow="fold", min_width=28)
+    for name in ("agency", "state", "created", "expires", "rotated"):
+        table.add_column(name, overflow="fold")
     colours = {ConsumerState.ACTIVE: "green", ConsumerState.EXPIRED: "yellow"}
     for c in consumers:
         colour = colours.get(c.state, "red")

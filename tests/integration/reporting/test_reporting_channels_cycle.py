@@ -30,6 +30,7 @@ from lienthong.trust.pki import DemoPKI
 from lienthong.web.app import create_app
 from lienthong.web.pages import vn_number
 from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN, container_for, register
+from tests.support_pdf import pdf_text
 from tests.web_server import ThreadedServer
 
 PERIOD = "2026-M04"  # cut-off 14 Apr 2026; communes due Thu 16 Apr, provinces 25 Apr
@@ -141,20 +142,6 @@ def hub(db: Database, tmp_path: Path, pki: DemoPKI) -> Iterator[Hub]:
 
 
 EXPORT = re.compile(r'href="(/bao-cao/trung-tam/tong-hop\.(xlsx|pdf)\?[^"]+)"')
-
-
-def pdf_text(data: bytes) -> str:
-    """The text drawn on a PDF's pages (string operands of the content streams)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    reader = PdfFileReader(io.BytesIO(data))
-    out = []
-    for page in reader.root["/Pages"]["/Kids"]:
-        contents = page.get_object()["/Contents"]
-        streams = contents if isinstance(contents, list) else [contents]
-        for stream in streams:
-            out += re.findall(rb"\((.*?)\) Tj", stream.get_object().data)
-    return "\n".join(part.decode("latin-1") for part in out)
 
 
 def token_of(html: str) -> str:
