@@ -378,6 +378,98 @@ def test_the_sender_updates_recalls_and_replaces_a_document(
     shots.take(recipient, "7-van-ban-thay-the")
 
 
+def _a_dossier(shipped: Shipped) -> tuple[str, str]:
+    """A dossier of the demo that has been decided (status 10), and its agency."""
+    import sqlite3
+
+    with sqlite3.connect(shipped.workdir / "var" / "lienthong.db") as db:
+        row = db.execute(
+            "SELECT code, agency_code FROM portal_dossiers WHERE status = 10 ORDER BY code LIMIT 1"
+        ).fetchone()
+    assert row is not None, "the demo synced no decided dossier"
+    return str(row[0]), str(row[1])
+
+
+def test_a_citizen_files_feedback_that_is_answered_and_published(
+    browser: Browser, shipped: Shipped, shots: Shots
+) -> None:
+    dossier, agency = _a_dossier(shipped)
+    citizen = browser.new_context(
+        base_url=shipped.url, viewport={"width": 390, "height": 900}, locale="vi-VN"
+    ).new_page()
+    # The citizen looks the dossier up by its code.
+    citizen.goto("/dich-vu-cong")
+    citizen.get_by_label("Mã hồ sơ").fill(dossier)
+    citizen.get_by_role("button", name="Tra cứu").click()
+    expect(citizen.get_by_text(dossier).first).to_be_visible()
+    expect(citizen.get_by_text("Quá trình xử lý").first).to_be_visible()
+    shots.take(citizen, "tra-cuu-ho-so-390")
+    # ... and files feedback about it, naming no agency.
+    subject = f"Xin bản sao kết quả hồ sơ {dossier}"
+    citizen.goto("/dich-vu-cong/phan-anh/gui")
+    citizen.get_by_label("Họ và tên (hoặc tên doanh nghiệp) *").fill("Trần Thị Bình")
+    citizen.get_by_label("Thư điện tử").fill("binh.tran@gmail.com")
+    citizen.get_by_label("Tiêu đề *").fill(subject)
+    citizen.get_by_label("Nội dung phản ánh, kiến nghị *").fill(
+        f"Hồ sơ {dossier} đã có kết quả; tôi xin bản sao gửi qua bưu điện. ĐT 0987654321."
+    )
+    shots.take(citizen, "gui-phan-anh-390")
+    citizen.get_by_role("button", name="Gửi phản ánh").click()
+    expect(citizen.get_by_text("Đã tiếp nhận phản ánh của bạn.")).to_be_visible()
+    tracking = citizen.url.split("ma=")[1].split("&")[0]
+
+    # The portal operator routes it to the dossier's agency, answers and publishes.
+    operator = _signed_in(browser, shipped, "dichvucong")
+    operator.goto("/dich-vu-cong/quan-tri/phan-anh")
+    operator.get_by_role("link", name=tracking).click()
+    expect(operator.get_by_role("heading", name=f"Phản ánh {tracking}: {subject}")).to_be_visible()
+    operator.get_by_label("Cơ quan có thẩm quyền").fill(agency)
+    shots.take(operator, "phan-loai")
+    operator.get_by_role("button", name="Phân loại và chuyển").click()
+    expect(operator.locator("#trang-thai")).to_have_text("Đã chuyển cơ quan có thẩm quyền")
+    operator.get_by_label("Nội dung trả lời").fill(
+        "Cơ quan giải quyết đã gửi bản sao kết quả qua bưu điện ngày 07/12/2026."
+    )
+    operator.get_by_role("button", name="Trả lời").click()
+    expect(operator.locator("#trang-thai")).to_have_text("Đã có kết quả xử lý")
+    operator.get_by_role("button", name="Công khai kết quả").click()
+    expect(operator.locator("#trang-thai")).to_have_text("Đã công khai kết quả")
+    history = operator.locator("ol.timeline").inner_text()
+    assert "Người gửi · Gửi phản ánh, kiến nghị" in history and "classify" not in history
+    shots.take(operator, "da-cong-khai")
+
+    # The citizen follows it; the published answer hides who they are.
+    citizen.goto(f"/dich-vu-cong/phan-anh/tra-cuu?ma={tracking}")
+    expect(citizen.get_by_text("Đã công khai kết quả").first).to_be_visible()
+    citizen.goto("/dich-vu-cong/phan-anh/cong-khai")
+    citizen.get_by_role("link", name=subject).click()
+    expect(citizen.get_by_text("đã gửi bản sao kết quả qua bưu điện")).to_be_visible()
+    published = citizen.content()
+    for secret in ("Trần Thị Bình", "binh.tran@gmail.com", "0987654321"):
+        assert secret not in published
+    shots.take(citizen, "ket-qua-cong-khai-390")
+
+
+def test_the_portal_operator_sees_sync_quality_with_real_contrasts(
+    browser: Browser, shipped: Shipped, shots: Shots
+) -> None:
+    operator = _signed_in(browser, shipped, "dichvucong")
+    operator.goto("/dich-vu-cong/quan-tri/xep-hang")
+    expect(
+        operator.get_by_role("heading", name="Xếp hạng chất lượng đồng bộ hồ sơ")
+    ).to_be_visible()
+    rows = operator.locator("main table").first.locator("tbody tr")
+    flagged = operator.locator("main table").first.locator("tbody tr.urgent")
+    assert rows.count() >= 5
+    # Some units are flagged and some are not: the demo shows contrasts, not a red wall.
+    assert 0 < flagged.count() < rows.count()
+    expect(flagged.filter(has_text="Trên 30% hồ sơ sai mã TTHC").first).to_be_visible()
+    shots.take(operator, "xep-hang-chat-luong")
+    operator.goto("/dich-vu-cong/quan-tri")
+    assert "Chưa có" not in operator.locator("main").inner_text()
+    shots.take(operator, "tong-quan")
+
+
 # Every page a role starts from, as the demo shows it: nothing wider than the screen (tables
 # scroll inside their own box), no page without data, no English or error code on screen.
 LAYOUT_PAGES: dict[str | None, tuple[str, ...]] = {

@@ -23,6 +23,7 @@ from lienthong.portal import feedback_store as fstore
 from lienthong.portal import store
 from lienthong.portal.feedback_store import FeedbackRow
 from lienthong.portal.model import (
+    CITIZEN_ACTOR,
     Classification,
     FeedbackState,
     FeedbackStats,
@@ -136,8 +137,10 @@ class FeedbackService:
             )
             session.add(row)
             session.flush()
-            fstore.add_event(session, row, now, "citizen", "submit", {})
-            audit(session, at=now, actor="citizen", action="portal.feedback.submit", subject=code)
+            fstore.add_event(session, row, now, CITIZEN_ACTOR, "submit", {})
+            audit(
+                session, at=now, actor=CITIZEN_ACTOR, action="portal.feedback.submit", subject=code
+            )
         return code
 
     def get(self, tracking_code: str) -> tuple[FeedbackRow, list[Any]]:
@@ -306,6 +309,11 @@ class FeedbackService:
             if kind:
                 out.append(Reminder(row.tracking_code, row.assigned_agency, row.deadline, kind))
         return out
+
+    def agency_names(self) -> dict[str, str]:
+        """Every registered agency, code -> name: what the operator picks the competent agency
+        from and what the lists show instead of codes."""
+        return {a.code: a.name for a in self.agencies.list_all()}
 
     def stats(self) -> FeedbackStats:
         with self.db.read() as session:

@@ -421,6 +421,18 @@ FEEDBACK_STATE_LABELS = {
     "CLOSED": "Đã đóng",
 }
 
+FEEDBACK_ACTION_LABELS = {
+    "submit": "Gửi phản ánh, kiến nghị",
+    "classify": "Phân loại và chuyển",
+    "start": "Bắt đầu xử lý",
+    "answer": "Trả lời",
+    "publish": "Công khai kết quả",
+    "close": "Đóng",
+    "reopen": "Mở lại",
+}
+"""What the feedback history shows for each step (``feedback_events.action``)."""
+CITIZEN_ACTOR = "citizen"
+
 
 class Classification(StrEnum):
     """Decree 20/2008 Art. 12: the receiving agency classifies what it receives."""

@@ -46,6 +46,7 @@ LABELS = {
     "flag": model.FLAG_LABELS,
     "fb_state": model.FEEDBACK_STATE_LABELS,
     "classification": model.CLASSIFICATION_LABELS,
+    "fb_action": model.FEEDBACK_ACTION_LABELS,
 }
 ERRORS_VI = {
     ErrorCode.PORTAL_DOSSIER_NOT_FOUND: "Không tìm thấy hồ sơ có mã này.",
@@ -142,7 +143,9 @@ async def home(request: Request, ma: str = "") -> Response:
 async def feedback_form(request: Request) -> Response:
     await _public(request, f"{BASE}/phan-anh/gui")
     token = _form_token(request)
-    response = render(request, "portal/feedback_form.html", {"form_token": token, "values": {}})
+    agencies = await run_in_threadpool(feedback_of(request).agency_names)
+    context = {"form_token": token, "values": {}, "agencies": agencies}
+    response = render(request, "portal/feedback_form.html", context)
     return _with_cookie(response, token)
 
 
@@ -196,7 +199,12 @@ async def feedback_submit(
     response = render(
         request,
         "portal/feedback_form.html",
-        {"form_token": token, "values": values, "error": error},
+        {
+            "form_token": token,
+            "values": values,
+            "error": error,
+            "agencies": await run_in_threadpool(feedback_of(request).agency_names),
+        },
         status=status,
     )
     return _with_cookie(response, token)
@@ -376,6 +384,7 @@ async def feedback_list(request: Request, _user: Operator, trang_thai: str = "")
         "reminders": reminders,
         "stats": stats,
         "state": trang_thai,
+        "agencies": await run_in_threadpool(service.agency_names),
     }
     return render(request, "portal/feedback_admin.html", context)
 
@@ -387,14 +396,34 @@ async def feedback_detail(request: Request, _user: Operator, code: str) -> Respo
         item, history = await run_in_threadpool(feedback_of(request).get, code)
     except LienthongError as exc:
         return render(request, "portal/feedback_admin_item.html", {"error": _message(exc)}, 404)
-    context = {
+    context = await _item_context(request, item, history)
+    context["notice"] = request.query_params.get("ok")
+    return render(request, "portal/feedback_admin_item.html", context)
+
+
+async def _item_context(request: Request, item: Any, history: Any) -> dict[str, Any]:
+    """One feedback item as the operator reads it: agencies and people by name."""
+    agencies = await run_in_threadpool(feedback_of(request).agency_names)
+    return {
         "labels": LABELS,
         "item": item,
         "history": history,
-        "notice": request.query_params.get("ok"),
         "classes": list(Classification),
+        "agencies": agencies,
+        "actors": await run_in_threadpool(_actor_names, request, {e.actor for e in history}),
     }
-    return render(request, "portal/feedback_admin_item.html", context)
+
+
+def _actor_names(request: Request, actors: set[str]) -> dict[str, str]:
+    """Login name -> name and title; the citizen is "Người gửi" (never named in the history)."""
+    accounts = container_of(request).accounts
+    names = {model.CITIZEN_ACTOR: "Người gửi"}
+    for actor in actors - names.keys():
+        try:
+            names[actor] = accounts.get_user(actor).name_and_title if accounts else actor
+        except LienthongError:
+            names[actor] = actor
+    return names
 
 
 @router.post(f"{ADMIN}/phan-anh/{{code}}/{{action}}", dependencies=[Depends(csrf_check)])
@@ -432,16 +461,12 @@ async def feedback_action(
         _nav(request, f"{ADMIN}/phan-anh", True)
         message = _message(exc) if isinstance(exc, LienthongError) else "Phân loại không hợp lệ."
         item, history = await run_in_threadpool(service.get, code)
+        context = await _item_context(request, item, history)
+        context |= {"error": message, "typed": {"agency": agency, "text": text}}
         return render(
             request,
             "portal/feedback_admin_item.html",
-            {
-                "labels": LABELS,
-                "item": item,
-                "history": history,
-                "error": message,
-                "classes": list(Classification),
-            },
+            context,
             status=exc.http_status if isinstance(exc, LienthongError) else 400,
         )
     return RedirectResponse(f"{ADMIN}/phan-anh/{quote(code)}?ok={action}", status_code=303)

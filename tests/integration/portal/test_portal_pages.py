@@ -146,6 +146,53 @@ def test_feedback_goes_from_filing_to_a_redacted_publication(served: Served) -> 
         assert citizen.get(f"/dich-vu-cong/phan-anh/cong-khai/{item.id}").status_code == 404
 
 
+def test_the_operator_routes_feedback_by_agency_name_and_reads_a_vietnamese_history(
+    served: Served,
+) -> None:
+    """A citizen who names no agency: the operator picks it from the registered agencies (by
+    name), a refusal keeps the answer typed, and the history names people and steps in
+    Vietnamese (no login names, no ``classify``)."""
+    vinh = served.container.agencies.get(VINH).name
+    with (
+        httpx.Client(base_url=served.url) as citizen,
+        httpx.Client(base_url=served.url) as operator,
+    ):
+        form = citizen.get("/dich-vu-cong/phan-anh/gui").text
+        assert f'<option value="{VINH}">{vinh}</option>' in form
+        filed = file_feedback(citizen, agency_code="")
+        code = filed.headers["location"].split("ma=")[1].split("&")[0]
+        csrf = sign_in(operator, served)
+        base = f"/dich-vu-cong/quan-tri/phan-anh/{code}"
+        item = operator.get(base).text
+        assert f'<option value="{VINH}">{vinh}</option>' in item and "Chưa chuyển" in item
+        refused = operator.post(
+            f"{base}/phan-loai", data={"csrf_token": csrf, "classification": "VALID"}
+        )
+        assert refused.status_code == 400
+        assert "hãy chọn cơ quan" in refused.text
+        assert "Đã tiếp nhận" in refused.text  # nothing changed
+        unknown = operator.post(
+            f"{base}/phan-loai",
+            data={"csrf_token": csrf, "classification": "VALID", "agency": "000.99.99.Z99"},
+        )
+        assert unknown.status_code >= 400 and "Cơ quan không có trong danh mục." in unknown.text
+        assert 'value="000.99.99.Z99"' in unknown.text  # what was typed stays
+        routed = operator.post(
+            f"{base}/phan-loai",
+            data={"csrf_token": csrf, "classification": "VALID", "agency": VINH},
+        )
+        assert routed.status_code == 303
+        empty = operator.post(f"{base}/tra-loi", data={"csrf_token": csrf, "text": "   "})
+        assert empty.status_code == 400
+        page = operator.get(base).text
+        history = page.split("<h2>Lịch sử</h2>")[1]
+        assert "Người gửi · Gửi phản ánh, kiến nghị → Đã tiếp nhận" in history
+        assert "Phạm Thị Hoa" in history and "Phân loại và chuyển" in history
+        assert "vanhanh" not in history and "citizen" not in history and "classify" not in history
+        listing = operator.get("/dich-vu-cong/quan-tri/phan-anh").text
+        assert f"<td>{vinh}</td>" in listing and f"<td>{VINH}</td>" not in listing
+
+
 def test_a_citizen_cannot_read_others_unpublished_feedback(served: Served) -> None:
     with httpx.Client(base_url=served.url) as client:
         file_feedback(client)
