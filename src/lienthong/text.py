@@ -1,4 +1,5 @@
-"""Pure text rules shared by the domains: the folded form that searches compare.
+"""Pure text rules shared by the domains: the folded form that searches compare, and numbers
+written the Vietnamese way (``1.234.567,8``).
 
 Vietnamese is typed with and without its diacritics ("Công văn", "cong van"), and SQLite's
 ``lower`` folds only ASCII letters while PostgreSQL's folds every letter. So a searchable
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "like_pattern"]
+__all__ = ["fold", "like_pattern", "vn_figure", "vn_number"]
 
 _SPACES = re.compile(r"\s+")
 
@@ -29,3 +30,18 @@ def like_pattern(term: str) -> str:
     """``%term%`` for ``LIKE ... ESCAPE '\\'``, the term's own ``%``, ``_`` and ``\\`` escaped."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def vn_number(value: float | None, digits: int = 0) -> str:
+    """``value`` with ``.`` between thousands and ``,`` before ``digits`` decimals."""
+    if value is None:
+        return ""
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def vn_figure(value: float | None, digits: int = 2) -> str:
+    """A figure as a report shows it: at most ``digits`` decimals and none that are zero
+    (``23.373.900``, ``98,5``, ``3,28``)."""
+    text = vn_number(value, digits)
+    return text.rstrip("0").rstrip(",") if "," in text else text

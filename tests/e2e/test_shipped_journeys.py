@@ -378,6 +378,125 @@ def test_the_sender_updates_recalls_and_replaces_a_document(
     shots.take(recipient, "7-van-ban-thay-the")
 
 
+REPORT = "/bao-cao/ky/KTXH/2026-M11"  # An Giang's November report: not made in the demo
+AN_GIANG = "H01"
+WEB_FIGURES = {  # as a person types them: Vietnamese number format
+    "o_POP": "1.905.000",
+    "o_BIRTHS": "1.800",
+    "o_BIRTHS.NAM": "950",
+    "o_BIRTHS.NU": "850",
+    "o_HOUSEHOLDS": "520.000",
+    "o_POOR": "15.600",
+    "o_REVENUE": "25.800.000",  # cumulative: above October's accepted 23.373.900
+    "o_SCHOOL": "98,5",
+    "o_PROCEDURES": "45.210",
+}
+CORRECTED_POP = 1_912_345  # what the XLSX brings after the return
+
+
+def _exported_pop(page: Page, tmp_path: Path) -> float:
+    """The POP figure of the consolidated export the open centre page's link downloads."""
+    from openpyxl import load_workbook
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Xuất báo cáo tổng hợp (XLSX)").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    sheet = load_workbook(path, read_only=True)["Tổng hợp"]
+    for row in sheet.iter_rows(min_row=5, values_only=True):
+        if row[0] == "POP":
+            return float(row[3] or 0)
+    raise AssertionError("no POP row in the export")
+
+
+def test_a_province_reports_on_the_web_and_by_xlsx_returned_then_accepted(
+    browser: Browser, shipped: Shipped, shots: Shots, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    centre = "/bao-cao/trung-tam?che_do=KTXH&ky=2026-M11"
+    office = _signed_in(browser, shipped, "baocao.vpcp")
+    office.goto(centre)
+    before = _exported_pop(office, tmp_path)
+    # Until An Giang reports, the nation counts what its own units reported (preliminary).
+    office.goto(f"{centre}&don_vi={AN_GIANG}")
+    preliminary = _exported_pop(office, tmp_path)
+
+    # The province's reporting officer fills the form on the web, saves, signs and sends.
+    officer = _signed_in(browser, shipped, "baocao.angiang")
+    officer.goto(REPORT)
+    for name, value in WEB_FIGURES.items():
+        officer.locator(f'[name="{name}"]').fill(value)
+    officer.get_by_label("I. Tình hình thực hiện nhiệm vụ trong kỳ").fill(
+        "Tăng trưởng ổn định; giải ngân vốn đầu tư công đạt 71% kế hoạch."
+    )
+    officer.get_by_label("III. Nhiệm vụ, giải pháp kỳ tới").fill(
+        "Đẩy nhanh giải ngân; chuẩn bị mùa vụ Đông Xuân."
+    )
+    officer.get_by_role("button", name="Lưu bản nháp").click()
+    expect(officer.locator('[name="o_POP"]')).to_have_value("1.905.000")
+    shots.take(officer, "1-ban-nhap")
+    officer.get_by_role("button", name="Ký số và gửi báo cáo").click()
+    expect(officer.get_by_role("heading", name="Xác nhận ký số và gửi báo cáo")).to_be_visible()
+    shots.take(officer, "2-xac-nhan-gui")
+    officer.get_by_role("button", name="Xác nhận gửi").click()
+    expect(officer.get_by_text("Đã ký số và gửi báo cáo").first).to_be_visible()
+
+    # The Government Office returns it with a comment.
+    office.goto("/bao-cao/tiep-nhan?che_do=KTXH&ky=2026-M11")
+    office.get_by_role("link", name="UBND tỉnh An Giang", exact=True).click()
+    office.get_by_label("Ý kiến khi trả lại").fill(
+        "Đề nghị rà soát lại dân số trung bình theo số liệu của Cục Thống kê."
+    )
+    shots.take(office, "3-tra-lai")
+    office.get_by_role("button", name="Trả lại kèm ý kiến").click()
+    expect(office.get_by_text("Đã trả lại báo cáo kèm ý kiến.")).to_be_visible()
+
+    # The officer downloads the XLSX template, corrects it offline, uploads and sends again.
+    officer.goto(REPORT)
+    expect(officer.get_by_text("rà soát lại dân số trung bình").first).to_be_visible()
+    with officer.expect_download() as download:
+        officer.get_by_role("link", name="Tải mẫu XLSX").click()
+    template = tmp_path / "mau.xlsx"
+    download.value.save_as(template)
+    book = load_workbook(template)
+    data = book["Số liệu"]
+    row_of = {data.cell(r, 1).value: r for r in range(6, data.max_row + 1)}
+    numbers = {k[2:]: float(v.replace(".", "").replace(",", ".")) for k, v in WEB_FIGURES.items()}
+    numbers["POP"] = CORRECTED_POP
+    for key, value in numbers.items():
+        code, _, option = key.partition(".")
+        column = {"": 4, "NAM": 5, "NU": 6}[option]
+        data.cell(row_of[code], column).value = value
+    outline = book["Đề cương"]
+    outline["C2"] = "Tăng trưởng ổn định; dân số đã rà soát theo Cục Thống kê."
+    outline["C4"] = "Đẩy nhanh giải ngân vốn đầu tư công."
+    filled = tmp_path / "da-dien.xlsx"
+    book.save(filled)
+    officer.get_by_label("Tải lên tệp XLSX đã điền").set_input_files(str(filled))
+    officer.get_by_role("button", name="Tải lên", exact=True).click()
+    expect(officer.get_by_text("Đã nhận tệp XLSX và lưu bản nháp.")).to_be_visible()
+    expect(officer.locator('[name="o_POP"]')).to_have_value("1.912.345")
+    shots.take(officer, "4-tai-len-xlsx")
+    officer.get_by_role("button", name="Ký số và gửi báo cáo").click()
+    officer.get_by_role("button", name="Xác nhận gửi").click()
+    expect(officer.get_by_text("Đã ký số và gửi báo cáo").first).to_be_visible()
+
+    # The Government Office accepts; the centre and its export have the figures at once.
+    office.goto("/bao-cao/tiep-nhan?che_do=KTXH&ky=2026-M11")
+    office.get_by_role("link", name="UBND tỉnh An Giang", exact=True).click()
+    office.get_by_role("button", name="Chấp nhận báo cáo").click()
+    expect(office.get_by_text("Đã chấp nhận báo cáo; số liệu đã được tổng hợp.")).to_be_visible()
+    shots.take(office, "5-trung-tam-quoc-gia")
+    assert _exported_pop(office, tmp_path) == before - preliminary + CORRECTED_POP
+    row = office.locator("tbody tr", has_text="UBND tỉnh An Giang").filter(has_text=AN_GIANG)
+    expect(row.first).to_contain_text("Đã chấp nhận")
+    expect(row.first).to_contain_text("Trễ hạn")  # due 25/11, first sent today
+    row.first.get_by_role("link", name="Xem báo cáo").click()
+    expect(office.locator("tr", has_text="Dân số trung bình")).to_contain_text("1.912.345")
+    shots.take(office, "6-bao-cao-an-giang")
+
+
 def _a_dossier(shipped: Shipped) -> tuple[str, str]:
     """A dossier of the demo that has been decided (status 10), and its agency."""
     import sqlite3

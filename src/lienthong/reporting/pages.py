@@ -67,7 +67,7 @@ def _message(exc: LienthongError) -> str:
     detail = exc.detail if isinstance(exc.detail, dict) else {}
     problems = _problems(exc)
     if problems:
-        return f"{sentence} {'; '.join(f'{where}: {text}' for where, text in problems)}."
+        return " ".join([sentence, *(_sentence(text) for _where, text in problems)])
     if detail.get("cell"):
         value = detail.get("value")
         shown = f" (“{value}”)" if value not in (None, "") else ""
@@ -77,6 +77,12 @@ def _message(exc: LienthongError) -> str:
     if detail.get("sheet"):
         return f"{sentence} (trang tính “{detail['sheet']}”)"
     return sentence
+
+
+def _sentence(text: str) -> str:
+    """A problem's sentence names its indicator or cell itself; it ends with one full stop."""
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
 def _problems(exc: LienthongError) -> list[tuple[str, str]]:

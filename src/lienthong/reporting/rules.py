@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from lienthong.text import vn_figure
+
 
 class Aggregation(StrEnum):
     SUM = "sum"
@@ -123,7 +125,8 @@ class ReportContent:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    """A figure the Vietnamese way, as the form shows it: ``23.373.900``, ``98,5``."""
+    return vn_figure(value, 4)
 
 
 def validate(
@@ -141,9 +144,9 @@ def validate(
     known = set(form.cells)
     for cell, given in content.values.items():
         if cell not in known:
-            problems.append(Problem(cell, "Ô không có trong biểu mẫu."))
+            problems.append(Problem(cell, f"Ô {cell} không có trong biểu mẫu."))
         elif not math.isfinite(given):
-            problems.append(Problem(cell, "Giá trị không phải là số hữu hạn."))
+            problems.append(Problem(cell, f"Ô {cell}: giá trị không phải là số hữu hạn."))
     for ind in form.indicators:
         for cell in form.cells_of(ind):
             value = content.values.get(cell)
@@ -193,7 +196,7 @@ def validate(
                 problems.append(Problem(section.code, f"Thiếu nội dung mục: {section.title}."))
     unknown_sections = set(content.sections) - {s.code for s in form.outline}
     for code in sorted(unknown_sections):
-        problems.append(Problem(code, "Mục không có trong đề cương."))
+        problems.append(Problem(code, f"Mục {code} không có trong đề cương."))
     return problems
 
 

@@ -21,6 +21,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from markupsafe import Markup, escape
 
 from lienthong.clock import VN_TZ
+from lienthong.text import vn_figure, vn_number
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 STATIC_DIR = Path(__file__).parent / "static"
@@ -59,14 +60,6 @@ def vn_date(value: date | datetime | str | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def vn_number(value: float | int | None, digits: int = 0) -> str:
-    """Vietnamese number format: ``1.234.567,8``."""
-    if value is None:
-        return ""
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 def _domain_template_dirs() -> list[Path]:
     dirs = [Path(__file__).parent / "templates"]
     for child in sorted(PACKAGE_ROOT.iterdir()):
@@ -88,6 +81,7 @@ def environment() -> Environment:
         vn_datetime=vn_datetime,
         vn_date=vn_date,
         vn_number=vn_number,
+        vn_figure=vn_figure,
         status_label=lambda code: STATUS_LABELS.get(code, code or ""),
         priority_label=lambda p: PRIORITY_LABELS.get(int(p or 0), str(p)),
     )

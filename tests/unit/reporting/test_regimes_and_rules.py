@@ -86,6 +86,20 @@ def test_cumulative_figures_never_fall_below_the_previous_period() -> None:
     assert "lũy kế" in problems[0].message
 
 
+def test_problem_sentences_write_figures_the_vietnamese_way_and_name_what_they_concern() -> None:
+    values = good_values() | {"REVENUE": 12_500_000, "SCHOOL": 120.5, "X": 1}
+    content = ReportContent(values, {"I": "a", "III": "b", "IX": "c"})
+    problems = validate(DEMO_FORM, content, previous_cumulative={"REVENUE": 23_373_900})
+    messages = {p.where: p.message for p in problems}
+    assert messages["REVENUE"] == (
+        "Thu ngân sách lũy kế từ đầu năm: số lũy kế 12.500.000 nhỏ hơn kỳ trước (23.373.900)."
+    )
+    assert "120,5 lớn hơn 100" in messages["SCHOOL"]
+    assert messages["X"] == "Ô X không có trong biểu mẫu."
+    assert messages["IX"] == "Mục IX không có trong đề cương."
+    assert not any("e+" in m for m in messages.values())
+
+
 def test_ratios_are_recomputed_from_numerator_and_denominator() -> None:
     assert ratio_value(DEMO_FORM.indicator("POOR_RATE"), {"POOR": 30, "HOUSEHOLDS": 300}) == 10
 

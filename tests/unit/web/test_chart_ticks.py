@@ -8,7 +8,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lienthong.web.pages import bar_chart, line_chart, nice_ticks, vn_number
+from lienthong.text import vn_number
+from lienthong.web.pages import bar_chart, line_chart, nice_ticks
 
 
 @given(st.floats(min_value=0, max_value=1e9, allow_nan=False))
