@@ -95,6 +95,26 @@ class Form:
             cells += [f"{ind.code}.{opt}" for opt, _ in self.disaggregation.options]
         return cells
 
+    def cell_label(self, cell: str) -> str:
+        """What a person reads for ``cell``: the indicator's name, with its option's label for
+        a disaggregated cell (``Số trẻ em sinh ra trong kỳ – Nam``)."""
+        code, _, option = cell.partition(".")
+        name = self.indicator(code).name
+        if not option or self.disaggregation is None:
+            return name
+        labels = dict(self.disaggregation.options)
+        return f"{name} – {labels.get(option, option)}"
+
+    def shown_values(self, values: Mapping[str, float]) -> dict[str, float]:
+        """``values`` with each ratio indicator computed from its parts, as the form shows it."""
+        out = dict(values)
+        for ind in self.indicators:
+            if ind.aggregation is Aggregation.RATIO and ind.code not in out:
+                ratio = ratio_value(ind, values)
+                if ratio is not None:
+                    out[ind.code] = ratio
+        return out
+
     @property
     def cells(self) -> list[str]:
         return [cell for ind in self.indicators for cell in self.cells_of(ind)]

@@ -140,6 +140,16 @@ def nice_ticks(top: float, most: int = 5) -> list[float]:
     return [step * i for i in range(count + 1)]
 
 
+TICK_CHAR_WIDTH = 7.5  # px per character of a tick label at the charts' font size (12 px)
+
+
+def _left_pad(ticks: Sequence[float]) -> int:
+    """Room left of the plot for the longest tick label (``80.000.000`` needs more than
+    ``40``), so no label is cut at the chart's edge."""
+    longest = max((len(vn_number(t)) for t in ticks), default=1)
+    return max(48, math.ceil(longest * TICK_CHAR_WIDTH) + 12)
+
+
 def bar_chart(
     labels: Sequence[str],
     series: Mapping[str, Sequence[float]],
@@ -153,7 +163,7 @@ def bar_chart(
     names = list(series)
     ticks = nice_ticks(max([max(v, default=0) for v in series.values()] + [1]))
     top = ticks[-1]
-    pad_left, pad_bottom, pad_top = 48, 40, 24
+    pad_left, pad_bottom, pad_top = _left_pad(ticks), 40, 24
     plot_w, plot_h = width - pad_left - 8, height - pad_bottom - pad_top
     group_w = plot_w / max(len(labels), 1)
     bar_w = max(group_w * 0.8 / max(len(names), 1), 2)
@@ -206,7 +216,7 @@ def line_chart(
     colors = ["#1f5fa8", "#c0392b", "#2e8b57", "#d68910"]
     ticks = nice_ticks(max([max(v, default=0) for v in series.values()] + [1]))
     top = ticks[-1]
-    pad_left, pad_bottom, pad_top = 48, 40, 24
+    pad_left, pad_bottom, pad_top = _left_pad(ticks), 40, 24
     plot_w, plot_h = width - pad_left - 8, height - pad_bottom - pad_top
     step = plot_w / max(len(labels) - 1, 1)
     parts = [

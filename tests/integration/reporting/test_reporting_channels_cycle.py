@@ -25,7 +25,7 @@ from lienthong.accounts.service import AccountService
 from lienthong.clock import VN_TZ, FixedClock
 from lienthong.db import Database
 from lienthong.reporting.wiring import Reporting
-from lienthong.text import vn_number
+from lienthong.text import vn_figure, vn_number
 from lienthong.trust.pdf_validation import current_trust
 from lienthong.trust.pki import DemoPKI
 from lienthong.web.app import create_app
@@ -273,6 +273,11 @@ def test_three_channels_a_late_unit_and_a_return_consolidate_and_flag_timeliness
     # accepted on the web: the officer lands on that period's consolidated figures, with it
     officer = hub.web("baocao.tinh")  # a new day, a new session
     page = officer.get(f"/bao-cao/ban/{up['id']}")
+    # the report reads as the form does: each cell named, the ratio computed
+    b_values = values[COMMUNE_B]
+    assert "Số trẻ em sinh ra trong kỳ – Nam (trẻ)" in page.text
+    rate = 100 * b_values["POOR"] / b_values["HOUSEHOLDS"]
+    assert f"<td>{vn_figure(rate)}</td>" in page.text
     answer = officer.post(
         f"/bao-cao/tiep-nhan/{up['id']}",
         data={"csrf_token": token_of(page.text), "quyet_dinh": "chap-nhan"},

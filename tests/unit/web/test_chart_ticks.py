@@ -37,3 +37,12 @@ def test_the_charts_print_each_tick_once() -> None:
     for chart in (bar_chart, line_chart):
         svg = str(chart(["T1", "T2"], {"Gửi": [2, 1]}, title="Văn bản"))
         assert _axis_labels(svg) == ["0", "1", "2"]
+
+
+def test_long_tick_labels_fit_left_of_the_plot() -> None:
+    """``80.000.000`` is right-aligned at the plot's edge: the room left of it holds it whole
+    (it was cut to ``.000.000`` at a fixed 48 px)."""
+    for chart in (bar_chart, line_chart):
+        svg = str(chart(["POP", "REVENUE"], {"Kỳ này": [5_571_243, 66_697_660]}, title="Số liệu"))
+        for x, label in re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="end">([^<]*)</text>', svg):
+            assert float(x) >= len(label) * 7, (label, x)
