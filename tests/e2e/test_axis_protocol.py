@@ -266,14 +266,33 @@ def test_a_hash_mismatch_is_refused_and_nothing_is_stored(hub: Hub) -> None:
     assert hub.message_count() == before
 
 
-def test_a_duplicate_is_refused_with_the_hubs_own_code(hub: Hub) -> None:
+def test_other_content_under_a_sent_number_is_refused_with_the_hubs_own_code(hub: Hub) -> None:
     a = hub.client(A)
     package = document_bytes(A, [B], number="306")
     a.send_edoc(package)
     before = hub.message_count()
-    error = refused("DUPLICATE_DOCUMENT", lambda: a.send_edoc(package))
+    changed = document_bytes(A, [B], number="306", subject="V/v nội dung khác")
+    error = refused("DUPLICATE_DOCUMENT", lambda: a.send_edoc(changed))
     assert error.detail["edxml_document_id"] == edxml_id(package)
     assert hub.message_count() == before
+
+
+def test_an_identical_resend_is_answered_ok_with_the_original_doc_id(hub: Hub) -> None:
+    # The SDK re-sends the same file when an answer is lost; existing receivers expect a
+    # success (they de-duplicate on sender + number/notation and acknowledge "done").
+    a, b = hub.client(A), hub.client(B)
+    package = document_bytes(A, [B], number="311")
+    doc_id = a.send_edoc(package)
+    before = hub.message_count()
+    assert a.send_edoc(package) == doc_id
+    params = {"hash-file": hashlib.sha256(package).hexdigest()}
+    answer = send_signed(a, package, params).json()  # a plain SDK call, no idempotency key
+    assert (answer["status"], answer["ErrorCode"], answer["DocId"]) == ("OK", "0", doc_id)
+    assert hub.message_count() == before
+    received = [i for i in b.get_received_edoc_list() if b.get_edoc(i["docId"]) == package]
+    assert len(received) == 1  # one inbox entry at the recipient
+    (row,) = a.get_sent_edoc_list(doc_id=doc_id)
+    assert row["senderDocId"] == doc_id
 
 
 def test_a_message_type_that_contradicts_the_package_is_refused(hub: Hub) -> None:

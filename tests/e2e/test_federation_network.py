@@ -202,8 +202,9 @@ def test_a_duplicate_sent_again_across_hubs_is_refused_by_the_sending_hub(
     commune = network.client(PROVINCE_A, COMMUNE)
     data = document_bytes(COMMUNE, [DEPARTMENT], number="1003")
     commune.send(data)
+    other = document_bytes(COMMUNE, [DEPARTMENT], number="1003", subject="V/v nội dung khác")
     with pytest.raises(Exception) as refused:
-        commune.send(data)
+        commune.send(other)
     assert getattr(refused.value, "code", None) == "DUPLICATE_DOCUMENT"
 
 

@@ -257,6 +257,12 @@ class Intake:
                 code=ErrorCode.PACKAGE_KIND_MISMATCH,
                 detail={"messagetype": str(expected_kind), "package": str(kind)},
             )
+        if isinstance(package, DocumentPackage):
+            # An identical re-send of a document already accepted (the SDK retries after a
+            # lost answer): the original acceptance, before any verification work.
+            original = self._identical_resend(agency, package, digest)
+            if original is not None:
+                return original
         report = None
         if self.verifier is not None:
             attachments = {cid: f.path for cid, f in sink.files.items()}
@@ -279,12 +285,15 @@ class Intake:
             )
 
         # 2. Dry run: every rule, nothing written.
-        with self.db.read() as session:
-            if idempotency_key:
-                earlier = store.message_by_idempotency_key(session, agency, idempotency_key)
-                if earlier is not None:
-                    return _replay(earlier, digest)
-            self._decide(session, incoming(), write=False)
+        try:
+            with self.db.read() as session:
+                if idempotency_key:
+                    earlier = store.message_by_idempotency_key(session, agency, idempotency_key)
+                    if earlier is not None:
+                        return _replay(earlier, digest)
+                self._decide(session, incoming(), write=False)
+        except _AlreadyAccepted as accepted:
+            return accepted.result
         # 3. Blobs, durable before any row refers to them.
         for blob in (staged, *sink.files.values()):
             blob.promote(self.blobs)
@@ -294,6 +303,8 @@ class Intake:
         for attempt in range(2):
             try:
                 result = self._write(incoming(), idempotency_key, recheck=attempt > 0)
+            except _AlreadyAccepted as accepted:  # the same bytes committed concurrently
+                return accepted.result
             except IntegrityError:
                 # A concurrent request committed the same document or key first: decide
                 # again against what is now committed (a replay, or a duplicate refusal).
@@ -304,6 +315,34 @@ class Intake:
                 self.on_commit(result)
             return result
         raise AssertionError("unreachable")
+
+    def _identical_resend(
+        self, agency: str, package: DocumentPackage, digest: str
+    ) -> SendResult | None:
+        """The original answer when ``agency`` already sent these very bytes as a new or
+        replacing document (found as its duplicate: same DocumentId, or same number, notation
+        and year). Other bytes under the same identity are refused later, DUPLICATE_DOCUMENT."""
+        if package.bussiness_doc_type not in (BussinessDocType.NEW, BussinessDocType.REPLACE):
+            return None
+        keys = _document_keys(agency, package, self.clock.now())
+        if keys is None:
+            return None  # no Code: refused by the rules with its own code
+        edxml_id, number_key, notation_key, year = keys
+        with self.db.read() as session:
+            duplicate = store.find_duplicate(
+                session,
+                sender=agency,
+                edxml_document_id=edxml_id,
+                number_key=number_key,
+                notation_key=notation_key,
+                year=year,
+            )
+            original = (
+                _identical_original(session, duplicate, digest) if duplicate is not None else None
+            )
+            if original is None:
+                return None
+            return SendResult.from_answer(original.answer, replay=True)
 
     def _earlier_answer(
         self, agency: str, idempotency_key: str | None, digest: str
@@ -516,9 +555,9 @@ class Intake:
         promulgated = parse_edxml_date(
             header.promulgation_info.promulgation_date if header.promulgation_info else None
         )
-        edxml_id = header.document_id or make_document_id(
-            item.agency, promulgated or today, code.code_number, code.code_notation
-        )
+        keys = _document_keys(item.agency, package, item.now)
+        assert keys is not None  # a Code is there (checked above)
+        edxml_id, number_key, notation_key, year = keys
         recipients = list(package.recipients)
         if item.forwarded is not None:
             # The upstream hub resolved the recipients this hub takes on (and any redirect).
@@ -529,9 +568,6 @@ class Intake:
                 )
         elif self.redirect_merged:
             recipients = self._redirect_merged(session, item, recipients, today)
-        year = promulgation_year(header)
-        number_key = model.normalise_number(code.code_number)
-        notation_key = model.normalise_notation(code.code_notation)
         duplicate = None
         if recheck:
             known = agency_store.check_recipients(session, recipients, today)
@@ -546,6 +582,9 @@ class Intake:
                 year=year,
             )
         if duplicate is not None:
+            earlier = _identical_original(session, duplicate, item.digest)
+            if earlier is not None:
+                raise _AlreadyAccepted(SendResult.from_answer(earlier.answer, replay=True))
             raise ExchangeError(
                 f"Already sent as document {duplicate.id} ({duplicate.code_number}/"
                 f"{duplicate.code_notation}, DocumentId {duplicate.edxml_document_id}).",
@@ -835,6 +874,49 @@ class Intake:
             if target not in out:
                 out.append(target)
         return out
+
+
+def _document_keys(
+    agency: str, package: DocumentPackage, now: datetime
+) -> tuple[str, str, str, int | None] | None:
+    """What identifies a new document of ``agency`` (Decision 28: never twice): its edXML
+    DocumentId (made from the sender, date, number and notation when absent), number and
+    notation keys and year. ``None`` without a number or notation."""
+    header = package.header
+    code = header.code
+    if code is None or not code.code_number or not code.code_notation:
+        return None
+    promulgated = parse_edxml_date(
+        header.promulgation_info.promulgation_date if header.promulgation_info else None
+    )
+    edxml_id = header.document_id or make_document_id(
+        agency, promulgated or _local_date(now), code.code_number, code.code_notation
+    )
+    return (
+        edxml_id,
+        model.normalise_number(code.code_number),
+        model.normalise_notation(code.code_notation),
+        promulgation_year(header),
+    )
+
+
+class _AlreadyAccepted(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """An identical re-send of a document already accepted: answer the original acceptance."""
+
+    def __init__(self, result: SendResult) -> None:
+        super().__init__(result.message_id)
+        self.result = result
+
+
+def _identical_original(
+    session: Session, duplicate: store.Document, digest: str
+) -> store.Message | None:
+    """The message that brought ``duplicate`` when it carried exactly these bytes (same
+    sender: :func:`store.find_duplicate` looks among the sender's documents only)."""
+    original = session.get(store.Message, duplicate.origin_message_id)
+    if original is None or original.package_digest != digest or not original.answer:
+        return None
+    return original
 
 
 def _replay(earlier: store.Message, digest: str) -> SendResult:

@@ -6,7 +6,10 @@ so a retry by the document software, or after a crash of the gateway, resends th
 under the same key and the hub answers with its original answer and receipt (the hub keeps
 the key per sender; ``IDEMPOTENCY_KEY_REUSED`` for other bytes).
 
-Incoming: a package that fails verification is stored with its report and acknowledged
+Incoming: a package already in the inbox (same sender, same bytes) delivered again under
+another delivery id is acknowledged as its first copy was, without a second inbox entry (what
+the document software in use does: de-duplicate and acknowledge ``done``). A package that
+fails verification is stored with its report and acknowledged
 ``fail`` with the reason (standard section 5: the transport acknowledgement; Decree 30/2020
 Art. 21: the receiver checks authenticity and integrity and returns what fails).
 """
@@ -139,7 +142,18 @@ class GatewayService:
                 row = store.incoming_by_delivery(session, delivery_id)
             if row is None:
                 data, check = self.client.receive(delivery_id)
-                digest = self._write(data)
+                digest = hashlib.sha256(data).hexdigest()
+                with self.db.read() as session:
+                    earlier = store.incoming_by_package(session, str(item["from"]), digest)
+                    first = None if earlier is None else (earlier.id, earlier.verified)
+                    report = {} if earlier is None else dict(earlier.report)
+                if first is not None:
+                    # The same package delivered again (a re-send the hub accepted twice, or
+                    # another route): acknowledged like the first copy, no second inbox entry.
+                    self._ack_delivery(delivery_id, first[1], report)
+                    log.info("gateway.redelivered", delivery_id=delivery_id, original=first[0])
+                    continue
+                self._write(data)
                 with self.db.unit_of_work() as session:
                     row = store.Incoming(
                         hub_delivery_id=delivery_id,
@@ -156,15 +170,19 @@ class GatewayService:
             self._ack(row)
         return stored
 
+    def _ack_delivery(self, delivery_id: int, verified: bool, report: dict[str, Any]) -> str:
+        """Acknowledge ``delivery_id`` as the verdict says: ``done``, or ``fail`` with the
+        reason."""
+        if verified:
+            self.client.ack(delivery_id, "done")
+            return "done"
+        reason = f"{report.get('code')}: {report.get('message')}"[:2000]
+        self.client.ack(delivery_id, "fail", reason)
+        return "fail"
+
     def _ack(self, row: store.Incoming) -> None:
         """Acknowledge after the row is stored (a crash in between re-acks on the next pull)."""
-        if row.verified:
-            self.client.ack(row.hub_delivery_id, "done")
-            result = "done"
-        else:
-            reason = f"{row.report.get('code')}: {row.report.get('message')}"[:2000]
-            self.client.ack(row.hub_delivery_id, "fail", reason)
-            result = "fail"
+        result = self._ack_delivery(row.hub_delivery_id, row.verified, row.report)
         with self.db.unit_of_work() as session:
             saved = store.incoming_by_delivery(session, row.hub_delivery_id)
             if saved is not None:

@@ -54,6 +54,15 @@ def incoming_by_delivery(session: Session, hub_delivery_id: int) -> Incoming | N
     ).first()
 
 
+def incoming_by_package(session: Session, sender: str, package_sha256: str) -> Incoming | None:
+    """The first inbox entry holding exactly these bytes from ``sender``."""
+    return session.scalars(
+        select(Incoming)
+        .where(Incoming.sender == sender, Incoming.package_sha256 == package_sha256)
+        .order_by(Incoming.id)
+    ).first()
+
+
 def list_incoming(
     session: Session, *, after: int, limit: int, verified: bool | None
 ) -> list[Incoming]:

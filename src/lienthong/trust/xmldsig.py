@@ -161,8 +161,11 @@ def verify_package_signature(data: bytes, *, allow_sha1: bool) -> VerifiedSignat
             raise SignatureCheckError(
                 "signature",
                 ErrorCode.SIGNATURE_NOT_XMLDSIG,
-                "The Signature element is in the edXML namespace, not in the XML-DSig "
-                "namespace http://www.w3.org/2000/09/xmldsig#: it cannot be verified.",
+                "The Signature element is in the edXML namespace "
+                f"{NS}, not in the XML-DSig namespace {DSIG_NS}: it cannot be "
+                f'verified. The sender must declare xmlns="{DSIG_NS}" on Signature (SignedInfo, '
+                "SignatureValue and KeyInfo inherit it), put its certificate in "
+                "KeyInfo/X509Data and sign the package again.",
             )
         raise SignatureCheckError("signature", ErrorCode.SIGNATURE_MISSING, "No ds:Signature.")
     if len(signatures) != 1:

@@ -101,12 +101,35 @@ def test_refuses_an_idempotency_key_reused_for_other_bytes(hub: Container) -> No
     assert counts(hub) == before
 
 
-def test_the_same_bytes_without_a_key_are_a_duplicate(hub: Container) -> None:
-    data = document_bytes(GOV_OFFICE, [NGHE_AN])
-    send(hub, GOV_OFFICE, data)
+def test_an_identical_resend_without_a_key_answers_the_original_acceptance(
+    hub: Container,
+) -> None:
+    # Existing receivers de-duplicate on sender + number/notation and acknowledge "done": a
+    # re-send of the very same package (the SDK retrying after a lost answer) is not an error.
+    data = document_bytes(GOV_OFFICE, [NGHE_AN], number="31")
+    first = send(hub, GOV_OFFICE, data)
+    before = counts(hub)
+    for key in (None, "another-key"):
+        again = send(hub, GOV_OFFICE, data, key=key)
+        assert again.replay
+        assert (again.message_id, again.document_id) == (first.message_id, first.document_id)
+        assert again.recipients == first.recipients == [NGHE_AN]
+    assert counts(hub) == before  # no row, no blob, no delivery twice
+    items, _ = hub.exchange.inbox(NGHE_AN)
+    assert [i["message_id"] for i in items] == [first.message_id]
+
+
+def test_other_content_under_the_same_number_and_notation_is_still_refused(
+    hub: Container,
+) -> None:
+    first = send(hub, GOV_OFFICE, document_bytes(GOV_OFFICE, [NGHE_AN], number="32"))
+    before = counts(hub)
+    changed = document_bytes(GOV_OFFICE, [NGHE_AN], number="32", subject="V/v nội dung khác")
     with pytest.raises(LienthongError) as exc:
-        send(hub, GOV_OFFICE, data)
+        send(hub, GOV_OFFICE, changed)
     refused(exc, ErrorCode.DUPLICATE_DOCUMENT)
+    assert exc.value.detail["original_document_id"] == first.document_id
+    assert counts(hub) == before
 
 
 def test_refuses_a_package_whose_from_is_not_the_caller(hub: Container) -> None:

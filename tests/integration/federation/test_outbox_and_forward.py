@@ -101,8 +101,9 @@ def test_a_package_for_another_hub_goes_to_the_outbox_not_to_a_local_inbox(
 
 def test_a_refused_package_leaves_no_outbox_row(hub_a: Container) -> None:
     send(hub_a, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT]))
+    other = document_bytes(COMMUNE, [DEPARTMENT], subject="V/v nội dung khác")
     with pytest.raises(LienthongError) as refused:
-        send(hub_a, COMMUNE, document_bytes(COMMUNE, [DEPARTMENT]))
+        send(hub_a, COMMUNE, other)
     assert refused.value.code is ErrorCode.DUPLICATE_DOCUMENT
     assert len(outbox_rows(hub_a)) == 1 and n_routes(hub_a) == 1
 

@@ -181,7 +181,10 @@ def test_a_retry_with_the_same_idempotency_key_answers_the_same_doc_id(lgsp: Lgs
     assert first["status"] == again["status"] == "OK"
     assert first["docId"] == again["docId"]
     assert lgsp.rows() == before
-    refused(a.vanbans_post(body, lgsp.secret(GOV_OFFICE), "edoc"), ErrorCode.DUPLICATE_DOCUMENT, 21)
+    other = edxml_base64(document_bytes(GOV_OFFICE, [CAO_BANG], number="321", subject="Khác"))
+    refused(
+        a.vanbans_post(other, lgsp.secret(GOV_OFFICE), "edoc"), ErrorCode.DUPLICATE_DOCUMENT, 21
+    )
 
 
 # --- refusals: each with its codes, nothing stored ---------------------------------------
