@@ -20,6 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names so that Alembic migrations read the same on both databases.
+# The largest value of a 64-bit signed integer column (SQLite INTEGER, PostgreSQL BIGINT): an
+# identifier beyond it names no row, and handing it to the driver would fail (OverflowError).
+MAX_ROW_ID = 2**63 - 1
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

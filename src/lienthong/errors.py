@@ -31,6 +31,11 @@ class ErrorCode(StrEnum):
     PACKAGE_KIND_MISMATCH = "PACKAGE_KIND_MISMATCH"
     HASH_MISMATCH = "HASH_MISMATCH"
     REQUEST_INVALID = "REQUEST_INVALID"
+    REQUEST_TOO_DEEP = "REQUEST_TOO_DEEP"
+    CURSOR_INVALID = "CURSOR_INVALID"
+    ROUTE_NOT_FOUND = "ROUTE_NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    ATTACHMENT_INFLATES_TOO_LARGE = "ATTACHMENT_INFLATES_TOO_LARGE"
     # Who is asking
     AUTH_FAILED = "AUTH_FAILED"
     AUTH_REPLAYED = "AUTH_REPLAYED"
@@ -160,6 +165,20 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.PACKAGE_KIND_MISMATCH: (400, "This call takes another kind of package."),
     ErrorCode.HASH_MISMATCH: (400, "The body's SHA-256 differs from the declared hash."),
     ErrorCode.REQUEST_INVALID: (400, "The request parameters are invalid."),
+    ErrorCode.REQUEST_TOO_DEEP: (
+        400,
+        "The JSON body nests arrays or objects deeper than allowed; nothing was stored.",
+    ),
+    ErrorCode.CURSOR_INVALID: (
+        400,
+        "The cursor is not one this hub gave out; pass next_cursor back unchanged.",
+    ),
+    ErrorCode.ROUTE_NOT_FOUND: (404, "No endpoint at this path; see the API documentation."),
+    ErrorCode.METHOD_NOT_ALLOWED: (405, "This endpoint does not take that HTTP method."),
+    ErrorCode.ATTACHMENT_INFLATES_TOO_LARGE: (
+        413,
+        "A zipped attachment inflates beyond the size limit (a ZIP bomb?); nothing was stored.",
+    ),
     ErrorCode.AUTH_FAILED: (401, "Authentication failed: unknown system id or wrong secret."),
     ErrorCode.AUTH_REPLAYED: (401, "The request timestamp is outside the allowed window."),
     ErrorCode.FORBIDDEN: (403, "This account may not do that."),

@@ -31,6 +31,17 @@ VIETNAMESE: dict[ErrorCode, str] = {
     ErrorCode.PACKAGE_KIND_MISMATCH: "Chức năng này không nhận loại gói tin đã gửi.",
     ErrorCode.HASH_MISMATCH: "Mã băm SHA-256 của nội dung khác với mã băm đã khai báo.",
     ErrorCode.REQUEST_INVALID: "Thông tin gửi lên không hợp lệ; vui lòng kiểm tra lại.",
+    ErrorCode.REQUEST_TOO_DEEP: (
+        "Dữ liệu JSON gửi lên lồng nhau quá nhiều cấp; " + NOTHING_STORED + "."
+    ),
+    ErrorCode.CURSOR_INVALID: (
+        "Vị trí trang (cursor) không phải do hệ thống cấp; vui lòng tải lại danh sách từ đầu."
+    ),
+    ErrorCode.ROUTE_NOT_FOUND: "Không có chức năng tại địa chỉ này; vui lòng kiểm tra lại địa chỉ.",
+    ErrorCode.METHOD_NOT_ALLOWED: "Địa chỉ này không nhận thao tác vừa gửi.",
+    ErrorCode.ATTACHMENT_INFLATES_TOO_LARGE: (
+        "Tệp nén đính kèm khi giải nén vượt quá dung lượng cho phép; " + NOTHING_STORED + "."
+    ),
     # Who is asking
     ErrorCode.AUTH_FAILED: (
         "Không xác thực được: mã hệ thống không tồn tại hoặc khóa bí mật không đúng."

@@ -121,6 +121,21 @@ def _day(value: str | None) -> date | None:
         return None
 
 
+MAX_PRIORITY = 4  # độ khẩn 0-4, the choices of the search form
+MAX_PAGE = 100_000  # pages of 25: far past any register, and an offset the database can take
+
+
+def _query_number(name: str, value: str | None, largest: int) -> int | None:
+    """A whole number typed in (or edited into) the address, from 0 to ``largest``; ``None``
+    when empty. Anything else (30 digits, "²", "-1", "abc") is refused REQUEST_INVALID, before
+    any query."""
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 9 and int(value) <= largest):
+        raise ClerkError(code=ErrorCode.REQUEST_INVALID, detail={"field": name})
+    return int(value)
+
+
 def _local_start(day: date | None) -> datetime | None:
     return None if day is None else datetime.combine(day, time(), tzinfo=VN_TZ)
 
@@ -142,7 +157,7 @@ async def inbox(request: Request, user: Staff) -> Response:
     f = InboxFilter(
         status=q.get("trang_thai") or None,
         sender=q.get("noi_gui") or None,
-        priority=int(priority) if priority and priority.isdigit() else None,
+        priority=_query_number("do_khan", priority, MAX_PRIORITY),
         due_before=_day(q.get("han_truoc")),
         received_from=_local_start(_day(q.get("tu_ngay"))),
         received_to=_local_start(date_to + timedelta(days=1)) if date_to else None,
@@ -151,7 +166,7 @@ async def inbox(request: Request, user: Staff) -> Response:
         overdue_on=local_date(clerk_of(request).clock.now()) if q.get("qua_han") else None,
         open_only=bool(q.get("chua_xong")),
     )
-    page = max(int(q.get("trang", "1")) if q.get("trang", "1").isdigit() else 1, 1)
+    page = max(_query_number("trang", q.get("trang"), MAX_PAGE) or 1, 1)
     service = clerk_of(request)
     items, total = await run_in_threadpool(service.inbox, user, f, page)
     senders = await run_in_threadpool(service.senders, user)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lienthong import metrics
 from lienthong.blobs.staging import StagedFile, StagingArea
+from lienthong.db import MAX_ROW_ID
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.model import TransportState
 from lienthong.logs import get_logger
@@ -95,7 +96,7 @@ async def send_package(
 async def inbox(
     request: Request,
     agency: Agency,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     kind: Literal["edoc", "status"] | None = None,
 ) -> dict[str, Any]:
@@ -138,7 +139,7 @@ async def acknowledge(
 async def statuses(
     request: Request,
     agency: Agency,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     items, next_cursor = await run_in_threadpool(

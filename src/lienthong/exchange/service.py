@@ -6,6 +6,7 @@ Each public method runs ONE unit of work; answers are returned only after the co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -268,11 +269,7 @@ class ExchangeService:
         cursor of the next page (``None`` after the last). ``text`` keeps those whose number,
         notation, type, subject or a recipient's name contain it, without regard to case or
         diacritics (:func:`lienthong.exchange.store.sent_documents`)."""
-        before: datetime | None = None
-        after_id: str | None = None
-        if cursor:
-            stamp, _, after_id = cursor.partition("|")
-            before = datetime.fromisoformat(stamp)
+        before, after_id = _read_cursor(cursor) if cursor else (None, None)
         with self.db.read() as session:
             documents = store.sent_documents(
                 session, agency, before=before, after_id=after_id, limit=limit, text=text
@@ -283,11 +280,31 @@ class ExchangeService:
                 | {"recipients": [_recipient_item(r) for r in recipients[d.id]]}
                 for d in documents
             ]
-        next_cursor = None
-        if len(documents) == limit:
-            last = documents[-1]
-            next_cursor = f"{last.created_at.isoformat()}|{last.id}"
+            next_cursor = None
+            if len(documents) == limit:  # read inside the session (the rows expire after it)
+                last = documents[-1]
+                next_cursor = f"{last.created_at.isoformat()}|{last.id}"
         return items, next_cursor
+
+
+# A cursor of ``sent_documents``: ``<created_at ISO 8601 with offset>|<document id>``.
+_CURSOR = re.compile(r"(?P<stamp>[0-9T:.+\-]{19,40})\|(?P<id>[0-9a-f]{32})")
+
+
+def _read_cursor(cursor: str) -> tuple[datetime, str]:
+    """The position a ``next_cursor`` names; CURSOR_INVALID for anything this hub never gave
+    out (garbage, NUL bytes, another listing's cursor), before any query runs."""
+    found = _CURSOR.fullmatch(cursor)
+    try:
+        stamp = datetime.fromisoformat(found["stamp"]) if found else None
+    except ValueError:
+        stamp = None
+    if found is None or stamp is None:
+        raise ExchangeError(
+            "The cursor is not one this hub gave out; pass next_cursor back unchanged.",
+            code=ErrorCode.CURSOR_INVALID,
+        )
+    return stamp, found["id"]
 
 
 def _document_summary(document: store.Document) -> dict[str, Any]:

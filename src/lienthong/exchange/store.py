@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lienthong.agencies.store import AgencyRow
-from lienthong.db import Base
+from lienthong.db import MAX_ROW_ID, Base
 from lienthong.text import fold, like_pattern
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")
@@ -273,6 +273,8 @@ def count_pending(session: Session, recipient: str, kind: str | None) -> int:
 
 def delivery_for(session: Session, delivery_id: int, recipient: str) -> Delivery | None:
     """The delivery if it belongs to ``recipient`` (else ``None``: no hint that it exists)."""
+    if not 0 < delivery_id <= MAX_ROW_ID:
+        return None  # no row has that id (and the driver could not even send it)
     delivery = session.get(Delivery, delivery_id)
     if delivery is None or delivery.recipient_code != recipient:
         return None

@@ -27,6 +27,9 @@ router = APIRouter(prefix="/api/v1/portal", tags=["portal"])
 Agency = Annotated[str, Depends(current_agency)]
 # A batch of 1,000 full dossiers stays well under this; a larger body is refused unread.
 MAX_BODY_BYTES = 16 * 1024 * 1024
+# A dossier is a few levels deep ({"items": [{"DanhSachGiayTo": [{...}]}]}); far deeper is
+# refused (REQUEST_TOO_DEEP) rather than walked by the parser and the code after it.
+MAX_JSON_DEPTH = 32
 
 
 def portal_of(request: Request) -> PortalService:
@@ -64,9 +67,33 @@ async def read_json(request: Request) -> Any:
                 detail={"limit_bytes": MAX_BODY_BYTES},
             )
     try:
-        return json.loads(body)
+        payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise LienthongError("The body is not JSON.", code=ErrorCode.REQUEST_INVALID) from exc
+    except RecursionError as exc:  # nested past the interpreter's limit (about 1,000 levels)
+        raise _too_deep() from exc
+    if _depth_exceeds(payload, MAX_JSON_DEPTH):
+        raise _too_deep()
+    return payload
+
+
+def _too_deep() -> LienthongError:
+    return LienthongError(code=ErrorCode.REQUEST_TOO_DEEP, detail={"limit_depth": MAX_JSON_DEPTH})
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True when arrays and objects nest more than ``limit`` levels (walked without recursion:
+    what later code walks recursively stays shallow)."""
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def batch_items(payload: Any) -> list[Any]:

@@ -242,6 +242,39 @@ def check_container(data: bytes, limits: XlsxLimits) -> None:
                     "An entry's expansion ratio is that of a ZIP bomb.",
                     entry=entry.filename,
                 )
+        for entry in entries:
+            if not entry.is_dir():
+                _no_dtd(archive, entry)
+
+
+# A DTD is how XML declares entities: a file entity (XXE) or an expansion (billion laughs).
+# Excel never writes one; the parsers under openpyxl would act on it, so none is parsed.
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")
+
+
+def _no_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
+    """Refuse REPORT_FILE_UNSAFE an entry holding a DTD, or in an encoding where the search
+    below could not see one (UTF-16), reading it in chunks (its size was bounded above)."""
+    tail = b""
+    first = True
+    with archive.open(entry) as stream:
+        while chunk := stream.read(256 * 1024):
+            if first and chunk.startswith(_UTF16_STARTS):
+                raise refuse(
+                    ErrorCode.REPORT_FILE_UNSAFE,
+                    "An entry is not UTF-8 text.",
+                    entry=entry.filename,
+                )
+            first = False
+            window = tail + chunk
+            if any(marker in window for marker in _DTD_MARKERS):
+                raise refuse(
+                    ErrorCode.REPORT_FILE_UNSAFE,
+                    "An entry declares a DTD or entities (DOCTYPE, ENTITY).",
+                    entry=entry.filename,
+                )
+            tail = window[-16:]
 
 
 def _cells(ws: Any, first_row: int, limits: XlsxLimits, seen: list[int]) -> Iterator[Any]:

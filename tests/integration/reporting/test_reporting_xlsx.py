@@ -180,3 +180,40 @@ def test_parse_upload_names_the_cell_of_the_bad_text(network: Network) -> None:
     with pytest.raises(LienthongError) as caught:
         parse_upload(data, lambda r, p: network.service.resolve(r, p)[0])
     assert caught.value.detail["cell"].startswith(f"{DATA_SHEET}!D")
+
+
+def with_dtd(data: bytes, dtd: bytes, reference: bytes) -> bytes:
+    """``data`` with a DTD in each worksheet's XML and ``reference`` in place of the first
+    figure: what an expanding parser would read as the value."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                head, _, rest = body.partition(b"?>")
+                body = head + b"?>" + dtd + rest.replace(b"<v>", b"<v>" + reference, 1)
+            target.writestr(info, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("dtd", "reference"),
+    [
+        (b'<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/hostname">]>', b"&x;"),
+        (
+            b'<!DOCTYPE worksheet [<!ENTITY a "7777777777"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>',
+            b"&b;",
+        ),
+    ],
+    ids=["file entity", "entity expansion"],
+)
+def test_refuses_a_sheet_with_a_doctype_before_any_entity_is_expanded(
+    network: Network, dtd: bytes, reference: bytes
+) -> None:
+    data = with_dtd(filled(network), dtd, reference)
+    refused(network, ErrorCode.REPORT_FILE_UNSAFE, data)
+    with pytest.raises(LienthongError) as caught:
+        parse_upload(data, lambda r, p: network.service.resolve(r, p)[0])
+    assert caught.value.detail["entry"].startswith("xl/worksheets/sheet")
+    assert "7777" not in str(caught.value.as_dict())
