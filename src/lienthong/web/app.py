@@ -26,6 +26,7 @@ from lienthong.web import faults as web_faults
 from lienthong.web.container import Container, build_container
 from lienthong.web.error_pages import error_page, wants_page
 from lienthong.web.faults import storage_response
+from lienthong.web.headers import SecurityHeaders, mark_security_headers
 from lienthong.web.nostore import NoStoreForSignedIn
 from lienthong.web.pages import STATIC_DIR, render
 
@@ -114,11 +115,16 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # Logged by the server as the exception goes on; nothing of it reaches the page.
+        # Answered outside the middleware stack (Starlette's outermost layer): mark it here.
         if wants_page(request):
-            return await error_page(request, 500, ErrorCode.INTERNAL)
-        return error_response(LienthongError(code=ErrorCode.INTERNAL))
+            answer = await error_page(request, 500, ErrorCode.INTERNAL)
+        else:
+            answer = error_response(LienthongError(code=ErrorCode.INTERNAL))
+        mark_security_headers(answer.headers, secure=request.url.scheme == "https")
+        return answer
 
     app.add_middleware(NoStoreForSignedIn)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(_Timing)
 
     @app.get("/livez", tags=["operations"])
