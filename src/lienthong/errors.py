@@ -149,7 +149,8 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.PACKAGE_TOO_LARGE: (413, "The package exceeds the size limit."),
     ErrorCode.PACKAGE_FORBIDDEN_XML: (
         400,
-        "The package uses a forbidden XML construct (DOCTYPE, entity, external reference).",
+        "The package uses a forbidden XML construct (DOCTYPE, entity, processing instruction,"
+        " external reference).",
     ),
     ErrorCode.PACKAGE_WRONG_NAMESPACE: (
         400,

@@ -17,7 +17,7 @@ VIETNAMESE: dict[ErrorCode, str] = {
     ErrorCode.PACKAGE_MALFORMED: "Gói tin không đúng định dạng edXML.",
     ErrorCode.PACKAGE_TOO_LARGE: "Gói tin vượt quá dung lượng cho phép.",
     ErrorCode.PACKAGE_FORBIDDEN_XML: (
-        "Gói tin dùng cấu trúc XML bị cấm (DOCTYPE, thực thể, tham chiếu ra ngoài)."
+        "Gói tin dùng cấu trúc XML bị cấm (DOCTYPE, thực thể, chỉ thị xử lý, tham chiếu ra ngoài)."
     ),
     ErrorCode.PACKAGE_WRONG_NAMESPACE: (
         "Gói tin không phải edXML theo QCVN 102:2016/BTTTT (sai không gian tên)."

@@ -161,7 +161,9 @@ class AccountService:
         """Check the password and open a session; LOGIN_THROTTLED after too many failures
         (the password is then not even checked), LOGIN_FAILED otherwise. Failures are
         recorded (and audited) even though the call raises."""
-        name = username.strip().lower()[:64]
+        # A NUL cannot be stored in PostgreSQL text: kept visible (U+FFFD) so that the failure is
+        # recorded like any other, and such a name never matches a user.
+        name = username.strip().lower()[:64].replace("\x00", "\ufffd")
         now = self.clock.now()
         since = now - self.throttle.window
         with self.db.read() as session:

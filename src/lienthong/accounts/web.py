@@ -140,7 +140,16 @@ def landing_for(user: User) -> str:
 
 
 def _safe_next(value: str | None) -> str | None:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """A page of this hub to go to after signing in: a path, never another host. Browsers drop
+    tabs and newlines from a URL (``/\\t/evil.example`` is ``//evil.example``): a value with a
+    control character is dropped too."""
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and not any(ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
         return value
     return None
 

@@ -8,8 +8,9 @@ arrives and written to an :class:`AttachmentSink`, hashed and counted on the way
 therefore a few chunks whatever the size of the attachments.
 
 Refused, as :class:`~lienthong.edxml.errors.EdxmlError` with ``PACKAGE_FORBIDDEN_XML``: any
-DOCTYPE (which covers entity declarations, "billion laughs", external DTDs and XXE) and any
-reference to an undeclared entity. Nothing is ever fetched from the network or the disk.
+DOCTYPE (which covers entity declarations, "billion laughs", external DTDs and XXE), any
+processing instruction (``xml-stylesheet`` and the like) and any reference to an undeclared
+entity. Nothing is ever fetched from the network or the disk.
 
 Attachments and errors: the sink receives each attachment as soon as it is decoded, before the
 package as a whole is known to be acceptable. On an :class:`EdxmlError` the parser closes any
@@ -193,6 +194,11 @@ class _Target:
     # lxml calls these.
     def doctype(self, name: str | None, pubid: str | None, system: str | None) -> None:
         raise forbidden("DOCTYPE")
+
+    def pi(self, target: str, data: str | None) -> None:
+        # A processing instruction (e.g. xml-stylesheet naming a URL) has no place in a
+        # package, and the signature does not cover one before the root: refused.
+        raise forbidden(f"processing instruction {target}")
 
     def start(
         self,
@@ -380,7 +386,7 @@ def parse_package(
         attribute_defaults=False,
         huge_tree=False,
         remove_comments=True,
-        remove_pis=True,
+        remove_pis=False,  # a processing instruction is refused (_Target.pi)
         collect_ids=False,
     )
     guard = _PrologGuard()

@@ -284,10 +284,22 @@ def _manifest(envelope: Node) -> tuple[ManifestReference, ...]:
             content_id=_required(item, "ContentId", "Reference/ContentId"),
             content_type=item.value("ContentType"),
             description=item.value("Description"),
-            attachment_name=item.value("AttachmentName"),
+            attachment_name=file_name(item.value("AttachmentName"), "Reference/AttachmentName"),
         )
         for item in manifest.all("Reference")
     )
+
+
+def file_name(value: str | None, path: str) -> str | None:
+    """An attachment's name as it travels: a file name, never a path (no ``/`` or ``\\``, not
+    ``.`` or ``..``) and no control character, since recipients save files under it."""
+    if value is None:
+        return None
+    if "/" in value or "\\" in value or value.strip() in (".", ".."):
+        raise field_invalid(path, value, "a file name, not a path")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise field_invalid(path, value, "a control character")
+    return value
 
 
 def attachment_nodes(root: Node) -> list[Node]:
@@ -307,7 +319,7 @@ def _attachment(node: Node) -> Attachment:
     size, sha256 = node.digest
     return Attachment(
         content_id=content_id,
-        attachment_name=node.value("AttachmentName"),
+        attachment_name=file_name(node.value("AttachmentName"), "Attachment/AttachmentName"),
         description=node.value("Description"),
         content_type=node.value("ContentType"),
         size=size,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
@@ -10,6 +9,7 @@ from openpyxl.styles import Font
 
 from lienthong.portal.model import FLAG_LABELS, FeedbackStats
 from lienthong.portal.views import ScopeFigures
+from lienthong.spreadsheet import xlsx_bytes
 
 HEADINGS = (
     "Mã định danh",
@@ -78,6 +78,4 @@ def workbook_bytes(period: str, rows: Sequence[ScopeFigures], feedback: Feedback
             feedback.pending,
         ]
     )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(book)  # text that begins with '=' stays text

@@ -3,7 +3,6 @@ summary) as XLSX and as PDF, pure (values in, bytes out)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 
 from openpyxl import Workbook
@@ -11,6 +10,7 @@ from openpyxl.styles import Font
 
 from lienthong.reporting.consolidation import Figure
 from lienthong.reporting.pdf import render_lines
+from lienthong.spreadsheet import xlsx_bytes
 
 HEADERS = (
     "Mã",
@@ -69,9 +69,7 @@ def consolidated_xlsx(
     for row, (key, label) in enumerate(SUMMARY_LABELS.items(), start=1):
         sheet.cell(row=row, column=1, value=label)
         sheet.cell(row=row, column=2, value=summary.get(key, 0))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(wb)  # text that begins with '=' stays text
 
 
 def _num(value: float | None) -> str:

@@ -12,20 +12,22 @@ Template
 
 Reading an upload
 -----------------
-Checked *before* openpyxl parses anything: the byte size (``REPORT_FILE_TOO_LARGE``), that it is
-a ZIP at all, its number of entries, its declared uncompressed size and each entry's expansion
-ratio (a ZIP bomb: ``REPORT_FILE_UNSAFE``). Then, read-only and streaming: the sheets
-(``REPORT_SHEET_MISSING``), the template id and versions (``REPORT_TEMPLATE_VERSION``), the
+Checked *before* openpyxl parses anything: the byte size (``REPORT_FILE_TOO_LARGE``), that it is a
+ZIP at all, its number of entries, its declared uncompressed size and each entry's expansion ratio
+(a ZIP bomb), and that it holds no macros, ActiveX controls, embedded objects, links to other
+workbooks or entry names outside it (all ``REPORT_FILE_UNSAFE``). Then, read-only and streaming: the
+sheets (``REPORT_SHEET_MISSING``), the template id and versions (``REPORT_TEMPLATE_VERSION``), the
 sheet's dimension and the cells seen (``REPORT_FILE_UNSAFE`` past the cell limit), formulas
 (``REPORT_FORMULA_REFUSED``: values only), text that is not a number (``REPORT_CELL_NOT_NUMBER``;
-``1.234,5`` is read the Vietnamese way by :func:`rules.parse_number`), figures in cells that are
-not inputs or unknown rows (``REPORT_TEMPLATE_INVALID``).
+``1.234,5`` is read the Vietnamese way by :func:`rules.parse_number`), figures in cells that are not
+inputs or unknown rows (``REPORT_TEMPLATE_INVALID``).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ from lienthong.reporting.model import Period, Window
 from lienthong.reporting.regimes import RegimeVersion
 from lienthong.reporting.rules import Aggregation, Form, ReportContent, parse_number
 from lienthong.reporting.submissions import refuse
+from lienthong.spreadsheet import xlsx_bytes
 
 META_SHEET = "_meta"
 DATA_SHEET = "Số liệu"
@@ -188,9 +191,7 @@ def build_template(
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
     meta.protection.password = PROTECTION_PASSWORD
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(wb)  # text that begins with '=' stays text
 
 
 def _outline_sheet(wb: Workbook, form: Form, sections: Mapping[str, str]) -> None:
@@ -211,6 +212,25 @@ def _outline_sheet(wb: Workbook, form: Form, sections: Mapping[str, str]) -> Non
 
 
 # --- reading ------------------------------------------------------------------------------
+
+
+# Parts a template never has and a spreadsheet program acts on (macros, ActiveX controls,
+# embedded objects, links to other workbooks), and entry names that are not plain relative
+# paths (a "zip slip"): such an upload is refused whole, not read around.
+_UNSAFE_PART = re.compile(
+    r"(^|/)(vbaProject\.bin|vbaData\.xml)$|(^|/)(activeX|embeddings|externalLinks)/", re.I
+)
+
+
+def _unsafe_entry(name: str) -> bool:
+    parts = name.split("/")
+    return (
+        name.startswith("/")
+        or "\\" in name
+        or ":" in name
+        or ".." in parts
+        or _UNSAFE_PART.search(name) is not None
+    )
 
 
 def check_container(data: bytes, limits: XlsxLimits) -> None:
@@ -234,6 +254,12 @@ def check_container(data: bytes, limits: XlsxLimits) -> None:
                 limit_bytes=limits.max_uncompressed,
             )
         for entry in entries:
+            if _unsafe_entry(entry.filename):
+                raise refuse(
+                    ErrorCode.REPORT_FILE_UNSAFE,
+                    "The file holds macros, links, embedded objects or a path outside it.",
+                    entry=entry.filename,
+                )
             if entry.file_size > 64 * 1024 and entry.file_size > limits.max_ratio * max(
                 entry.compress_size, 1
             ):

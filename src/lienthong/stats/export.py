@@ -10,13 +10,15 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from lienthong.spreadsheet import csv_field, xlsx_bytes
+
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     """UTF-8 with a BOM, so that spreadsheet programs read the Vietnamese letters."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow([csv_field(h) for h in headers])
+    writer.writerows([csv_field(v) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -35,6 +37,4 @@ def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(
             width, 60
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(book)  # text that begins with '=' stays text

@@ -42,6 +42,10 @@ ALPHABET = VIETNAMESE + VIETNAMESE.upper() + "0123456789 ,.;:/-()<>&'\"\n\t\r"
 text = st.text(alphabet=ALPHABET, max_size=40).map(str.strip)
 maybe = st.none() | text
 required = text.filter(bool)
+# Attachment names are file names: no path separator, no control character (refused on read).
+file_name = st.none() | st.text(
+    alphabet=ALPHABET.translate(str.maketrans("", "", "/\n\t\r")), max_size=40
+).map(str.strip).filter(lambda name: name not in (".", ".."))
 organ_id = st.text(alphabet="0123456789.GHAB", min_size=1, max_size=35).map(str.strip).filter(bool)
 
 
@@ -130,11 +134,13 @@ bussiness = st.none() | st.builds(
 def documents(draw: st.DrawFn) -> tuple[DocumentPackage, dict[str, bytes]]:
     ids = draw(st.lists(required, max_size=4, unique=True))
     contents = {content_id: draw(st.binary(max_size=3000)) for content_id in ids}
-    manifest = tuple(ManifestReference(cid, draw(maybe), draw(maybe), draw(maybe)) for cid in ids)
+    manifest = tuple(
+        ManifestReference(cid, draw(maybe), draw(maybe), draw(file_name)) for cid in ids
+    )
     attachments = tuple(
         Attachment(
             content_id=cid,
-            attachment_name=draw(maybe),
+            attachment_name=draw(file_name),
             description=draw(maybe),
             content_type=draw(maybe),
             size=len(data),
