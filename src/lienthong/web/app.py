@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -31,6 +32,10 @@ from lienthong.web.nostore import NoStoreForSignedIn
 from lienthong.web.pages import STATIC_DIR, render
 
 log = get_logger("lienthong.http")
+
+
+# Routing refusals (no such path, method not taken) in the documented ``{"error": ...}`` envelope.
+_ROUTING_CODES = {404: ErrorCode.ROUTE_NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}
 
 
 def error_response(exc: LienthongError) -> JSONResponse:
@@ -110,6 +115,12 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             for name, value in (exc.headers or {}).items():
                 page.headers.setdefault(name, value)
             return page
+        code = _ROUTING_CODES.get(exc.status_code)
+        if code is not None and exc.detail in (None, HTTPStatus(exc.status_code).phrase):
+            answer = error_response(LienthongError(code=code))
+            for name, value in (exc.headers or {}).items():
+                answer.headers.setdefault(name, value)  # 405 keeps its Allow
+            return answer
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(Exception)

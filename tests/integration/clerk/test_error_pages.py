@@ -81,7 +81,11 @@ def test_api_paths_keep_json_and_its_error_envelope(office: Office) -> None:
     assert axis.headers["content-type"].startswith("application/json"), axis.text
     # A client asking for JSON on a page path gets JSON too.
     asked = client.get("/trang-khong-co", headers={"Accept": "application/json"})
-    assert asked.status_code == 404 and asked.json() == {"detail": "Not Found"}
+    assert asked.status_code == 404
+    assert asked.json()["error"]["code"] == "ROUTE_NOT_FOUND"  # the documented envelope
+    wrong = client.delete("/api/v1/inbox", headers={"Accept": "application/json"})
+    assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "GET" in wrong.headers["allow"]
 
 
 def test_an_unexpected_error_answers_a_vietnamese_500_page_and_json_on_the_api(
