@@ -124,6 +124,12 @@ async def put_dossier(request: Request, agency: Agency, code: str) -> dict[str, 
     payload = await read_json(request)
     if not isinstance(payload, dict):
         raise LienthongError("Expected a dossier object.", code=ErrorCode.REQUEST_INVALID)
+    named = payload.get("MaHoSo")
+    if named not in (None, "", code):
+        raise LienthongError(
+            f"The body names dossier {str(named)[:64]!r}, the path {code!r}: they must match.",
+            code=ErrorCode.REQUEST_INVALID,
+        )
     payload = {**payload, "MaHoSo": code}
     result = await run_in_threadpool(portal_of(request).sync_dossiers, agency, [payload])
     return single(result)

@@ -323,6 +323,9 @@ class PortalService:
             return apply_step(state, value, seen, now, deltas)
         if state is None:
             return create_dossier(self._new_state(value, chain, versions), value, now, deltas)
+        # Scope before the duplicate check: another unit's dossier, even re-sent unchanged,
+        # is refused (no "duplicate" success, no equality oracle).
+        self._scope(system_agency, state.agency_code)
         return apply_dossier(state, value, seen, now, deltas)
 
     def _rejection(

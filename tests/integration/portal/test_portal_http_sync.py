@@ -161,6 +161,39 @@ def test_refuses_abuse_with_clear_codes_and_stores_nothing(served: Served) -> No
     assert stored(served.container.db) == (0, 0)
 
 
+def test_another_province_learns_nothing_from_resending_a_dossier_and_codes_must_match(
+    served: Served,
+) -> None:
+    """Scope is checked before the duplicate check: Nghệ An re-sending Cao Bằng's dossier
+    unchanged is refused, not answered "duplicate" (an equality oracle and a false success);
+    a PUT whose body names another dossier than its path is refused, nothing updated."""
+    foreign = dossier_item(code(1, CB_JUSTICE), CB_JUSTICE, "1.004227", received=RECEIVED)
+    with httpx.Client(base_url=served.url, auth=served.basic(CAO_BANG)) as cao_bang:
+        put = cao_bang.put(f"/api/v1/portal/dossiers/{code(1, CB_JUSTICE)}", json=foreign)
+        assert put.status_code == 200, put.text
+    before = stored(served.container.db)
+    with httpx.Client(base_url=served.url, auth=served.basic(NGHE_AN)) as nghe_an:
+        resent = nghe_an.put(f"/api/v1/portal/dossiers/{code(1, CB_JUSTICE)}", json=foreign)
+        assert (resent.status_code, resent.json()["error"]["code"]) == (
+            403,
+            "PORTAL_AGENCY_NOT_IN_SCOPE",
+        )
+        batch = nghe_an.post("/api/v1/portal/dossiers/batch", json={"items": [foreign]}).json()
+        assert batch["items"][0]["error"]["code"] == "PORTAL_AGENCY_NOT_IN_SCOPE"
+        own = dossier_item(code(2), VINH, "2.000635", received=RECEIVED)
+        assert nghe_an.put(f"/api/v1/portal/dossiers/{code(2)}", json=own).status_code == 200
+        after_own = stored(served.container.db)
+        mismatch = nghe_an.put(
+            f"/api/v1/portal/dossiers/{code(2)}", json={**own, "MaHoSo": code(3)}
+        )
+        assert (mismatch.status_code, mismatch.json()["error"]["code"]) == (
+            400,
+            "REQUEST_INVALID",
+        )
+        assert stored(served.container.db) == after_own
+    assert after_own[0] == before[0] + 1
+
+
 def test_the_hub_operator_imports_the_catalogue_as_csv(served: Served) -> None:
     csv_text = (
         "code,version,name,field_code,field_name,levels,processing_days,valid_from\n"
