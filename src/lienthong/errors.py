@@ -137,6 +137,17 @@ class ErrorCode(StrEnum):
     REPORT_FILE_UNSAFE = "REPORT_FILE_UNSAFE"
     REPORT_REQUEST_INVALID = "REPORT_REQUEST_INVALID"
     REPORT_REQUEST_CLOSED = "REPORT_REQUEST_CLOSED"
+    # Task tracking (nhiệm vụ Chính phủ, Thủ tướng Chính phủ giao)
+    TASK_INVALID = "TASK_INVALID"
+    TASK_NOT_FOUND = "TASK_NOT_FOUND"
+    TASK_LEAD_AGENCY_INVALID = "TASK_LEAD_AGENCY_INVALID"
+    TASK_DEADLINE_INVALID = "TASK_DEADLINE_INVALID"
+    TASK_NOT_LEAD = "TASK_NOT_LEAD"
+    TASK_NOT_ASSIGNER = "TASK_NOT_ASSIGNER"
+    TASK_TRANSITION_INVALID = "TASK_TRANSITION_INVALID"
+    TASK_EVIDENCE_REQUIRED = "TASK_EVIDENCE_REQUIRED"
+    TASK_EXTENSION_INVALID = "TASK_EXTENSION_INVALID"
+    TASK_REASON_REQUIRED = "TASK_REASON_REQUIRED"
     # Anything else
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
@@ -442,6 +453,34 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         "The report request lacks recipients, a cut-off or a deadline after the cut-off.",
     ),
     ErrorCode.REPORT_REQUEST_CLOSED: (409, "The report request is closed; nothing was stored."),
+    ErrorCode.TASK_INVALID: (
+        422,
+        "The task lacks a required field or breaks a rule; nothing was stored.",
+    ),
+    ErrorCode.TASK_NOT_FOUND: (404, "No task with that code is visible to your agency."),
+    ErrorCode.TASK_LEAD_AGENCY_INVALID: (
+        422,
+        "The task needs one lead agency, registered and valid on the assignment date.",
+    ),
+    ErrorCode.TASK_DEADLINE_INVALID: (
+        422,
+        "The deadline is before the assignment date or incomplete; nothing was stored.",
+    ),
+    ErrorCode.TASK_NOT_LEAD: (403, "Only the task's lead agency may do that."),
+    ErrorCode.TASK_NOT_ASSIGNER: (403, "Only the office that assigned the task may do that."),
+    ErrorCode.TASK_TRANSITION_INVALID: (
+        409,
+        "That action is not allowed in the task's current state; nothing was changed.",
+    ),
+    ErrorCode.TASK_EVIDENCE_REQUIRED: (
+        422,
+        "A completion proposal needs its evidence: the output document's DocumentId or a file.",
+    ),
+    ErrorCode.TASK_EXTENSION_INVALID: (
+        422,
+        "An extension needs a dated deadline and a new date after the current one.",
+    ),
+    ErrorCode.TASK_REASON_REQUIRED: (400, "Returning, refusing or cancelling needs a reason."),
     ErrorCode.STORAGE_UNAVAILABLE: (503, "Storage is unavailable; nothing was stored, retry."),
     ErrorCode.INTERNAL: (500, "Internal error; nothing was stored."),
 }

@@ -254,6 +254,27 @@ VIETNAMESE: dict[ErrorCode, str] = {
         f"sau ngày chốt ít nhất một ngày làm việc; {NOTHING_STORED}."
     ),
     ErrorCode.REPORT_REQUEST_CLOSED: f"Yêu cầu báo cáo đã đóng; {NOTHING_STORED}.",
+    ErrorCode.TASK_INVALID: f"Nhiệm vụ thiếu thông tin bắt buộc hoặc không hợp lệ; {NOTHING_STORED}.",
+    ErrorCode.TASK_NOT_FOUND: "Không tìm thấy nhiệm vụ có mã này trong phạm vi của cơ quan bạn.",
+    ErrorCode.TASK_LEAD_AGENCY_INVALID: (
+        "Nhiệm vụ phải có một cơ quan chủ trì đã đăng ký và còn hiệu lực vào ngày giao; "
+        f"{NOTHING_STORED}."
+    ),
+    ErrorCode.TASK_DEADLINE_INVALID: (
+        f"Thời hạn không hợp lệ (trước ngày giao hoặc thiếu thông tin); {NOTHING_STORED}."
+    ),
+    ErrorCode.TASK_NOT_LEAD: "Chỉ cơ quan chủ trì nhiệm vụ mới được thực hiện thao tác này.",
+    ErrorCode.TASK_NOT_ASSIGNER: "Chỉ cơ quan giao nhiệm vụ mới được thực hiện thao tác này.",
+    ErrorCode.TASK_TRANSITION_INVALID: (
+        "Thao tác không phù hợp với trạng thái hiện tại của nhiệm vụ; không có thay đổi nào."
+    ),
+    ErrorCode.TASK_EVIDENCE_REQUIRED: (
+        "Đề nghị hoàn thành phải kèm sản phẩm: mã văn bản (DocumentId) hoặc tệp đính kèm."
+    ),
+    ErrorCode.TASK_EXTENSION_INVALID: (
+        "Chỉ gia hạn được nhiệm vụ có thời hạn, và hạn mới phải sau hạn hiện tại."
+    ),
+    ErrorCode.TASK_REASON_REQUIRED: "Trả lại, từ chối hoặc hủy nhiệm vụ cần nêu lý do.",
     # Anything else
     ErrorCode.STORAGE_UNAVAILABLE: (
         f"Hệ thống lưu trữ tạm thời không sẵn sàng; {NOTHING_STORED}, vui lòng thử lại."

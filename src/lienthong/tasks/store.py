@@ -1,0 +1,241 @@
+"""Task tables and their queries; the caller owns the transaction.
+
+``tasks`` holds each task's current picture (what lists and statistics read); ``task_events``
+is its append-only history (every change with its actor: nothing is overwritten without an
+event that keeps the value before); ``task_agencies`` names the coordinating agencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from lienthong.db import Base
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class TaskRow(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_lead_state", "lead_code", "state"),
+        Index("ix_tasks_assigner_state", "assigner_code", "state"),
+        Index("ix_tasks_due_on", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str] = mapped_column(Text)
+    authority: Mapped[str] = mapped_column(String(32))
+    assigner_code: Mapped[str] = mapped_column(String(35))
+    lead_code: Mapped[str] = mapped_column(String(35))
+    assigned_on: Mapped[date] = mapped_column(Date)
+    deadline_kind: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date | None] = mapped_column(Date)  # the current deadline (after extensions)
+    original_due_on: Mapped[date | None] = mapped_column(Date)
+    recurrence: Mapped[str | None] = mapped_column(String(16))
+    due_day: Mapped[int | None] = mapped_column(Integer)
+    review_on: Mapped[date | None] = mapped_column(Date)
+    priority: Mapped[str] = mapped_column(String(16))
+    output: Mapped[str] = mapped_column(String(16))
+    person_in_charge: Mapped[str] = mapped_column(String(255))
+    source_document_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    source_notation: Mapped[str] = mapped_column(String(100))
+    source_signer: Mapped[str] = mapped_column(String(255))
+    source_signed_on: Mapped[date | None] = mapped_column(Date)
+    source_kind: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20))
+    extension_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_due_on: Mapped[date | None] = mapped_column(Date)
+    extensions_granted: Mapped[int] = mapped_column(Integer, default=0)
+    proposed_on: Mapped[date | None] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    evidence_document_id: Mapped[str | None] = mapped_column(String(100))
+    evidence_blob: Mapped[str | None] = mapped_column(String(64), info={"blob": True})
+    evidence_name: Mapped[str | None] = mapped_column(String(255))
+    successor_code: Mapped[str | None] = mapped_column(String(40))  # replaced by / merged into
+    last_report_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TaskAgencyRow(Base):
+    """``task_agencies``: a coordinating agency (cơ quan phối hợp) of a task."""
+
+    __tablename__ = "task_agencies"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(35), primary_key=True, index=True)
+
+
+class TaskEventRow(Base):
+    """``task_events``: the task's history, append-only."""
+
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    on: Mapped[date] = mapped_column(Date)  # the Vietnamese date of ``at``
+    agency_code: Mapped[str] = mapped_column(String(35))
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(20))  # the state after the event
+    note: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+def by_code(session: Session, code: str, *, lock: bool = False) -> TaskRow | None:
+    query = select(TaskRow).where(TaskRow.code == code)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def code_exists(session: Session, code: str) -> bool:
+    return session.scalar(select(func.count()).where(TaskRow.code == code)) != 0
+
+
+def count_in_year(session: Session, assigner: str, year: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(TaskRow)
+            .where(
+                TaskRow.assigner_code == assigner,
+                TaskRow.assigned_on >= date(year, 1, 1),
+                TaskRow.assigned_on <= date(year, 12, 31),
+            )
+        )
+        or 0
+    )
+
+
+def coordinators(session: Session, task_ids: Iterable[int]) -> dict[int, list[str]]:
+    ids = list(task_ids)
+    found: dict[int, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = session.execute(
+        select(TaskAgencyRow.task_id, TaskAgencyRow.agency_code)
+        .where(TaskAgencyRow.task_id.in_(ids))
+        .order_by(TaskAgencyRow.agency_code)
+    )
+    for task_id, code in rows:
+        found[task_id].append(code)
+    return found
+
+
+def events(session: Session, task_id: int) -> list[TaskEventRow]:
+    return list(
+        session.scalars(
+            select(TaskEventRow).where(TaskEventRow.task_id == task_id).order_by(TaskEventRow.id)
+        )
+    )
+
+
+def report_dates(session: Session, task_ids: Iterable[int]) -> dict[int, list[date]]:
+    ids = list(task_ids)
+    found: dict[int, list[date]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = session.execute(
+        select(TaskEventRow.task_id, TaskEventRow.on).where(
+            TaskEventRow.task_id.in_(ids), TaskEventRow.action == "report_progress"
+        )
+    )
+    for task_id, on in rows:
+        found[task_id].append(on)
+    return found
+
+
+def visible_to(agency: str) -> Any:
+    """The tasks an agency may see: it assigned them, leads them or coordinates them."""
+    coordinated = select(TaskAgencyRow.task_id).where(TaskAgencyRow.agency_code == agency)
+    return or_(
+        TaskRow.assigner_code == agency,
+        TaskRow.lead_code == agency,
+        TaskRow.id.in_(coordinated),
+    )
+
+
+def listing(
+    session: Session,
+    *,
+    agency: str | None,
+    states: Sequence[str] = (),
+    lead: str | None = None,
+    assigner: str | None = None,
+    authority: str | None = None,
+    due_from: date | None = None,
+    due_to: date | None = None,
+    limit: int = 200,
+    after_id: int = 0,
+) -> list[TaskRow]:
+    """Tasks in id order; ``agency`` None lists every task (the hub operator's view)."""
+    query = select(TaskRow).where(TaskRow.id > after_id)
+    if agency is not None:
+        query = query.where(visible_to(agency))
+    if states:
+        query = query.where(TaskRow.state.in_(list(states)))
+    if lead:
+        query = query.where(TaskRow.lead_code == lead)
+    if assigner:
+        query = query.where(TaskRow.assigner_code == assigner)
+    if authority:
+        query = query.where(TaskRow.authority == authority)
+    if due_from:
+        query = query.where(TaskRow.due_on >= due_from)
+    if due_to:
+        query = query.where(TaskRow.due_on <= due_to)
+    return list(session.scalars(query.order_by(TaskRow.id).limit(limit)))
+
+
+def by_source_document(session: Session, document_id: str) -> list[TaskRow]:
+    return list(
+        session.scalars(
+            select(TaskRow).where(TaskRow.source_document_id == document_id).order_by(TaskRow.id)
+        )
+    )
+
+
+def stats_rows(
+    session: Session, *, agency: str | None, assigned_until: date
+) -> list[tuple[Any, ...]]:
+    """The columns timeliness needs, for every task assigned by ``assigned_until``."""
+    query = select(
+        TaskRow.id,
+        TaskRow.lead_code,
+        TaskRow.state,
+        TaskRow.assigned_on,
+        TaskRow.deadline_kind,
+        TaskRow.due_on,
+        TaskRow.recurrence,
+        TaskRow.due_day,
+        TaskRow.review_on,
+        TaskRow.proposed_on,
+        TaskRow.completed_on,
+        TaskRow.extensions_granted,
+        TaskRow.last_report_on,
+    ).where(TaskRow.assigned_on <= assigned_until)
+    if agency is not None:
+        query = query.where(visible_to(agency))
+    return [tuple(r) for r in session.execute(query)]
