@@ -33,6 +33,7 @@ _PEOPLE: tuple[tuple[str, str, frozenset[Role]], ...] = (
 _HUB_PEOPLE: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("vanhanh", "Nguyễn Văn Vận Hành", frozenset({Role.OPERATOR})),
     ("dichvucong", "Trần Thị Dịch Vụ", frozenset({Role.PORTAL_OPERATOR})),
+    ("theodoi", "Phạm Thị Theo Dõi", frozenset({Role.TASK_OFFICER})),
 )
 
 

@@ -24,6 +24,7 @@ class Role(StrEnum):
     OPERATOR = "operator"  # hub operator: monitoring centre, registry
     REPORTING_OFFICER = "reporting_officer"  # Decree 09/2019 reporting
     PORTAL_OPERATOR = "portal_operator"  # public service portal back office
+    TASK_OFFICER = "task_officer"  # theo dõi nhiệm vụ: assigns and follows up assigned tasks
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -33,6 +34,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.OPERATOR: "Vận hành trục",
     Role.REPORTING_OFFICER: "Cán bộ báo cáo",
     Role.PORTAL_OPERATOR: "Vận hành cổng dịch vụ công",
+    Role.TASK_OFFICER: "Theo dõi nhiệm vụ",
 }
 
 

@@ -136,6 +136,8 @@ def landing_for(user: User) -> str:
         return "/bao-cao"
     if user.has(Role.PORTAL_OPERATOR):
         return "/dich-vu-cong"
+    if user.has(Role.TASK_OFFICER):
+        return "/nhiem-vu"
     return "/"
 
 

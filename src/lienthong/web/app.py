@@ -235,6 +235,7 @@ def _routers() -> list[APIRouter]:
     from lienthong.reporting.pages import router as reporting_pages_router
     from lienthong.stats.pages import router as stats_router
     from lienthong.tasks.api import router as tasks_api_router
+    from lienthong.tasks.pages import router as tasks_pages_router
 
     routers = [exchange_router, axis_router, federation_router, accounts_router, clerk_router]
     routers += [lgsp_token_router, lgsp_router]
@@ -242,5 +243,5 @@ def _routers() -> list[APIRouter]:
     routers += [portal_api_router, portal_gateway_router, portal_pages_router]
     routers += [reporting_api_router, reporting_pages_router]
     routers.append(notifications_router)
-    routers.append(tasks_api_router)
+    routers += [tasks_api_router, tasks_pages_router]
     return routers
