@@ -22,6 +22,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from lienthong.calendar import WorkingCalendar
 from lienthong.clock import ReplayClock
 from lienthong.config import Settings
 
@@ -110,6 +111,8 @@ def _seeders(
     feedback: a few seconds each."""
     from lienthong.portal.demo_seed import portal_seeders
     from lienthong.reporting.demo import report_periods, seed_demo_reports
+    from lienthong.tasks import demo as tasks_demo
+    from lienthong.tasks.service import TaskService
 
     reporting = container.reporting
     periods = report_periods(reporting, now)
@@ -118,10 +121,21 @@ def _seeders(
     def reports(advance: Callable[[], Any]) -> dict[str, int]:
         return seed_demo_reports(reporting, clock, now, advance=advance)
 
+    def tasks(advance: Callable[[], Any]) -> dict[str, int]:
+        service = TaskService(
+            container.db,
+            clock,
+            container.agencies,
+            container.blobs,
+            WorkingCalendar.from_settings(container.settings),
+        )
+        return tasks_demo.seed_demo_tasks(service, clock, now, advance=advance)
+
     return [
         ("reports", "Báo cáo định kỳ (Nghị định 09)", reports, len(periods)),
         ("dossiers", "Hồ sơ thủ tục hành chính", portal.dossiers, portal.dossier_steps),
         ("feedback", "Phản ánh, kiến nghị", portal.feedback_items, portal.feedback_steps),
+        ("tasks", "Nhiệm vụ Chính phủ, Thủ tướng giao", tasks, tasks_demo.TOTAL),
     ]
 
 
