@@ -96,6 +96,10 @@ async def _nav(request: Request, user: User, active: str) -> Counters:
         {"href": "/van-thu/soan-thao", "label": "Soạn thảo, ban hành"},
         {"href": "/van-thu/so-den", "label": "Sổ văn bản"},
     ]
+    if user.has(Role.LEADER, Role.SPECIALIST):  # the agency's assigned tasks (lienthong.tasks)
+        items.append({"href": "/nhiem-vu", "label": "Nhiệm vụ được giao"})
+    if user.has(Role.LEADER):
+        items.append({"href": "/dieu-hanh", "label": "Điều hành"})
     if active == "/van-thu/so-di":
         active = "/van-thu/so-den"  # one entry for both registers
     for item in items:
