@@ -19,7 +19,7 @@ from lienthong.accounts.model import Role, User
 from lienthong.accounts.web import csrf_check, require_roles
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.messages import vietnamese
-from lienthong.tasks import views
+from lienthong.tasks import export, views
 from lienthong.tasks.api import tasks_of
 from lienthong.tasks.model import (
     AUTHORITY_LABELS,
@@ -114,6 +114,44 @@ async def task_list(
         **_labels(),
     }
     return render(request, "tasks/list.html", context)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(f"{BASE}/xuat.xlsx")
+async def export_tasks(
+    request: Request, user: Worker, trang_thai: str = "", han: str = "", vai_tro: str = ""
+) -> Response:
+    """The list as shown (same filters), as XLSX."""
+    service = tasks_of(request)
+    states = [trang_thai] if trang_thai in {s.value for s in TaskState} else []
+    wanted = [Timeliness(han)] if han in {t.value for t in Timeliness} else []
+    code = user.agency_code
+    tasks = await run_in_threadpool(
+        service.tasks,
+        code,
+        states=states,
+        timeliness_in=wanted,
+        lead=code if vai_tro == "chu-tri" else None,
+        assigner=code if vai_tro == "giao" else None,
+        limit=10_000,
+    )
+    body = export.tasks_xlsx(tasks, await _names(request))
+    headers = {"Content-Disposition": 'attachment; filename="nhiem-vu.xlsx"'}
+    return Response(body, media_type=XLSX, headers=headers)
+
+
+@router.get(f"{BASE}/thong-ke.xlsx")
+async def export_stats(request: Request, user: Worker, ngay: str = "") -> Response:
+    service = tasks_of(request)
+    on = _date(ngay) or service.today()
+    lines = await run_in_threadpool(service.stats, user.agency_code, on)
+    body = export.stats_xlsx(lines, await _names(request))
+    name = f"thong-ke-nhiem-vu-{on.isoformat()}.xlsx"
+    return Response(
+        body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get(f"{BASE}/qua-han")

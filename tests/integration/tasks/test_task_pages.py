@@ -12,7 +12,7 @@ import httpx
 from lienthong.accounts.model import Role
 from tests.integration.tasks.conftest import MOF, NGHE_AN, VPCP, Hub
 
-PASSWORD = "mat-khau-dai-du-16"  # noqa: S105 - a test password
+PASSWORD = "mat-khau-dai-du-16"
 
 
 def signed_in(hub: Hub, username: str, agency: str, role: Role) -> tuple[httpx.Client, str]:
@@ -127,3 +127,34 @@ def test_only_task_officers_assign(hub: Hub) -> None:
     answer = post(ministry, csrf, "/nhiem-vu/giao", title="x", lead="Bộ Tài chính")
     assert answer.status_code == 403
     assert hub.stored() == (0, 0)
+
+
+def test_the_exports_hold_the_rows_and_keep_formulas_as_text(hub: Hub) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    office, csrf = signed_in(hub, "theodoi", VPCP, Role.TASK_OFFICER)
+    hostile = '=HYPERLINK("http://attacker.example/","Mở")'
+    created = post(
+        office,
+        csrf,
+        "/nhiem-vu/giao",
+        title=hostile,
+        lead="Bộ Tài chính",
+        deadline_kind="date",
+        due_on="2027-02-01",
+    )
+    assert created.status_code == 303, created.text
+    listing = office.get("/nhiem-vu/xuat.xlsx")
+    assert listing.status_code == 200
+    sheet = load_workbook(io.BytesIO(listing.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Mã nhiệm vụ" and rows[1][1] == hostile
+    assert sheet.cell(row=2, column=2).data_type == "s"  # text, never a formula
+    assert rows[1][5] == "Bộ Tài chính" and rows[1][9] == "Trong hạn"
+    stats = load_workbook(io.BytesIO(office.get("/nhiem-vu/thong-ke.xlsx").content)).active
+    assert stats is not None
+    values = list(stats.iter_rows(values_only=True))
+    assert values[1][:3] == (MOF, "Bộ Tài chính", 1)
