@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import create_engine, func, select
 
 from lienthong.audit.service import AuditService
@@ -314,6 +315,7 @@ def test_refuses_a_certificate_of_an_unregistered_agency(
         agency_code=UNREGISTERED,
         not_before=now - timedelta(days=1),
         not_after=now + timedelta(days=30),
+        extended_key_usage=(ExtendedKeyUsageOID.CLIENT_AUTH,),
     )
     cert = fullchain(tmp_path / "stranger.pem", stranger)
     key = tmp_path / "stranger.key"
@@ -327,6 +329,40 @@ def test_refuses_a_certificate_of_an_unregistered_agency(
         client.send(unsigned_document_bytes(UNREGISTERED, [CAO_BANG], number="505"))
     assert caught.value.code == "AUTH_FAILED"
     assert message_count(prepared) == before
+
+
+def test_a_personal_signer_certificate_does_not_authenticate_as_its_agency(
+    hub: TLSHubProcess, prepared: PreparedHub, pki: DemoPKI, tmp_path: Path, files: dict[str, Path]
+) -> None:
+    """A leader's signing certificate carries the agency UID and chains to the same CA, so
+    the handshake takes it; the hub refuses it: it is not issued for TLS (no clientAuth)."""
+    now = datetime.now(UTC)
+    signer = pki.issue_custom(
+        common_name="Nguyễn Văn An",
+        title="Chủ tịch",
+        agency_code=NGHE_AN,
+        organisation="UBND tỉnh Nghệ An",
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=30),
+    )
+    cert = fullchain(tmp_path / "signer.pem", signer)
+    key = tmp_path / "signer.key"
+    key.write_bytes(signer.key_pem)
+    before = message_count(prepared)
+    http = mtls_client(hub.url, cert=cert, key=key, ca=files["ca"])
+    with HubClient(hub.url, NGHE_AN, None, http=http) as client:
+        with pytest.raises(HubError) as caught:
+            client.send(unsigned_document_bytes(NGHE_AN, [CAO_BANG], number="507"))
+        assert caught.value.status == 401
+        assert caught.value.code == "CLIENT_CERTIFICATE_NOT_FOR_TLS"
+        with pytest.raises(HubError) as listed:
+            client.inbox()
+        assert listed.value.code == "CLIENT_CERTIFICATE_NOT_FOR_TLS"
+    assert message_count(prepared) == before
+    # The organisation certificate (clientAuth) of the same agency authenticates.
+    ok = mtls_client(hub.url, cert=files[NGHE_AN], key=files[f"{NGHE_AN}.key"], ca=files["ca"])
+    with HubClient(hub.url, NGHE_AN, None, http=ok) as client:
+        client.inbox()
 
 
 def test_refuses_a_certificate_from_another_ca_at_the_handshake(
