@@ -34,6 +34,7 @@ from lienthong.exchange import store
 from lienthong.gateway.api import create_gateway_app
 from lienthong.gateway.cli import build_gateway
 from lienthong.gateway.service import GatewayService
+from lienthong.gateway.store import Outgoing as GatewayOutgoing
 from lienthong.schema import load_all
 from lienthong.trust.pki import Credential, DemoPKI
 from lienthong.trust.receipts import verify_receipt
@@ -42,6 +43,7 @@ from tests.hub_process import HubProcess, free_port
 from tests.support import CAO_BANG, NGHE_AN, unsigned_document_bytes
 
 UNREGISTERED = "000.00.00.H99"
+GATEWAY_TOKEN = "gateway-local-token-for-tests-0123456789"
 
 
 class TLSHubProcess(HubProcess):
@@ -90,18 +92,21 @@ class TLSHubProcess(HubProcess):
 
 
 @contextmanager
-def serving(service: GatewayService) -> Iterator[httpx.Client]:
-    """The gateway's local API on a loopback port (a real uvicorn server in a thread)."""
+def serving(service: GatewayService, token: str | None = GATEWAY_TOKEN) -> Iterator[httpx.Client]:
+    """The gateway's local API on a loopback port (a real uvicorn server in a thread); the
+    client presents ``token`` (None: no Authorization header)."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_gateway_app(service), port=port, log_level="warning")
-    )
+    app = create_gateway_app(service, token=GATEWAY_TOKEN)
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.02)
+    headers = {} if token is None else {"Authorization": f"Bearer {token}".strip()}
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as local:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", timeout=30, headers=headers
+        ) as local:
             yield local
     finally:
         server.should_exit = True
@@ -239,6 +244,66 @@ def test_a_document_travels_gateway_to_hub_to_gateway_over_mutual_tls(
     finally:
         sender.close()
         receiver.close()
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [
+        pytest.param(None, "GATEWAY_TOKEN_MISSING", id="no-token"),
+        pytest.param("", "GATEWAY_TOKEN_MISSING", id="empty-token"),
+        pytest.param("x" * 40, "GATEWAY_TOKEN_INVALID", id="wrong-token"),
+        pytest.param(GATEWAY_TOKEN + "x", "GATEWAY_TOKEN_INVALID", id="longer-token"),
+    ],
+)
+def test_the_gateway_local_api_refuses_a_call_without_its_token(
+    hub: TLSHubProcess,
+    prepared: PreparedHub,
+    files: dict[str, Path],
+    tmp_path: Path,
+    token: str | None,
+    code: str,
+) -> None:
+    """From loopback too: nothing signed, sent, pulled or stored."""
+    sender = gateway(hub, files, NGHE_AN, tmp_path / "nghe-an")
+    before = message_count(prepared)
+    raw = unsigned_document_bytes(NGHE_AN, [CAO_BANG], number="508")
+    try:
+        with serving(sender, token=token) as local:
+            answers = [
+                local.post("/send", content=raw, headers={"Idempotency-Key": "cv-508"}),
+                local.post(
+                    "/status",
+                    json={"document_id": "x", "original_sender": CAO_BANG, "status_code": "03"},
+                ),
+                local.get("/inbox"),
+                local.get("/inbox/1/package"),
+                local.get("/healthz"),
+                local.get("/openapi.json"),
+            ]
+        for answer in answers:
+            assert answer.status_code == 401, answer.text
+            assert answer.json()["error"]["code"] == code
+            assert answer.headers["www-authenticate"].startswith("Bearer")
+        assert sender.inbox() == []
+        assert list((tmp_path / "nghe-an" / "packages").iterdir()) == []
+        with sender.db.read() as session:
+            assert session.scalar(select(func.count()).select_from(GatewayOutgoing)) == 0
+        assert message_count(prepared) == before
+    finally:
+        sender.close()
+
+
+def test_the_gateway_local_api_answers_with_its_token(
+    hub: TLSHubProcess, files: dict[str, Path], tmp_path: Path
+) -> None:
+    sender = gateway(hub, files, NGHE_AN, tmp_path / "nghe-an")
+    try:
+        with serving(sender) as local:
+            assert local.get("/healthz").status_code == 200
+            listed = local.get("/inbox", params={"pull": "false"})
+            assert listed.status_code == 200 and listed.json()["items"] == []
+    finally:
+        sender.close()
 
 
 def test_the_hub_answers_an_exact_retry_with_the_original_receipt(
