@@ -54,6 +54,9 @@ app.add_typer(portal_app, name="portal")
 from lienthong.lgsp.cli import lgsp_app  # noqa: E402
 
 app.add_typer(lgsp_app, name="lgsp")
+from lienthong.secrets_cli import secrets_app  # noqa: E402
+
+app.add_typer(secrets_app, name="secrets")
 app.command("gateway")(gateway_command)
 
 

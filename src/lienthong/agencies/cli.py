@@ -23,7 +23,7 @@ from lienthong.clock import SystemClock
 from lienthong.config import Settings
 from lienthong.db import Database
 from lienthong.errors import LienthongError
-from lienthong.secrets import Sealer, load_or_create_key
+from lienthong.secrets import sealer_from
 
 __all__ = ["agencies_app"]
 
@@ -42,7 +42,7 @@ def _service() -> Iterator[AgencyService]:
         pool_size=settings.db_pool_size,
     )
     try:
-        yield AgencyService(db, Sealer(load_or_create_key(settings)), SystemClock())
+        yield AgencyService(db, sealer_from(settings), SystemClock())
     except LienthongError as exc:
         errors.print(f"[red]{exc.code}[/red]: {escape(exc.message)}")
         for item in exc.detail.get("errors", []):

@@ -248,6 +248,24 @@ class AgencyService:
             for r in rows
         ]
 
+    def reseal_secrets(self) -> tuple[int, int]:
+        """Re-seal, under the current master key, every stored secret that may still
+        authenticate (the last step of a master key rotation: the previous keys can go after
+        it). Returns ``(resealed, already current)``; raises
+        :class:`lienthong.secrets.SealError` (nothing changed) when one opens under no key."""
+        resealed = current = 0
+        with self.db.unit_of_work() as session:
+            for row in store.credentials_to_reseal(session, self.clock.now()):
+                context = row.system_id.encode("utf-8")
+                if self.sealer.sealed_under_current(row.secret_sealed, associated_data=context):
+                    current += 1
+                    continue
+                plain = self.sealer.open(row.secret_sealed, associated_data=context)
+                row.secret_sealed = self.sealer.seal(plain, associated_data=context)
+                resealed += 1
+        log.info("agency.secrets_resealed", resealed=resealed, current=current)
+        return resealed, current
+
     # --- internals ------------------------------------------------------------------------
 
     def _register_batch(self, entries: list[tuple[int, NewAgency]], *, what: str) -> ImportResult:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     bindparam,
+    or_,
     select,
     text,
     update,
@@ -53,6 +54,7 @@ __all__ = [
     "agencies_by_codes",
     "check_recipients",
     "child_levels",
+    "credentials_to_reseal",
     "get_agency",
     "list_agencies",
     "lock_agency",
@@ -341,6 +343,18 @@ def overlapping_credentials(
     """Credentials of ``system_id`` replaced by a rotation whose overlap runs past ``now``."""
     rows = session.execute(_OVERLAPPING_CREDENTIALS, {"system_id": system_id, "now": now})
     return [ActiveCredential(*row) for row in rows]
+
+
+def credentials_to_reseal(session: Session, now: datetime) -> list[CredentialRow]:
+    """Every credential that may still authenticate (active, or in a rotation's overlap),
+    locked for update: their sealed secrets are what a master key rotation re-seals."""
+    query = (
+        select(CredentialRow)
+        .where(or_(CredentialRow.revoked_at.is_(None), CredentialRow.revoked_at > now))
+        .order_by(CredentialRow.id)
+        .with_for_update()
+    )
+    return list(session.scalars(query))
 
 
 def add_credential(
