@@ -120,6 +120,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
             port=setup.port,
             env=setup.env,
             ca=setup.ca,
+            allow_demo_secrets=True,  # prepare_network writes demo-credentials.json
         )
         for hub, setup in hubs.items()
     }
