@@ -70,6 +70,7 @@ def run(count: int, rate: float, link: int, size: int) -> dict[str, Any]:
             port=s.port,
             env=s.env,
             ca=s.ca,
+            allow_demo_secrets=True,  # the demo network's credentials file
         )
         for h, s in hubs.items()
     }

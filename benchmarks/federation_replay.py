@@ -190,6 +190,7 @@ def run(
             env=s.env,
             ca=s.ca,
             workers=workers,
+            allow_demo_secrets=True,  # the demo network's credentials file
         )
         for h, s in hubs.items()
     }

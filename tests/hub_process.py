@@ -41,10 +41,13 @@ class HubProcess:
         workers: int = 1,
         env: dict[str, str] | None = None,
         ca: Path | None = None,
+        allow_demo_secrets: bool = False,
     ) -> None:
         """``ca``: the hub serves HTTPS (``LIENTHONG_TLS_*`` in ``env``) with a certificate
         of this root; the readiness check verifies it."""
         self.ca = ca
+        # The demo network's hubs serve its published secrets on purpose (`demo network`).
+        self.extra_args = ["--allow-demo-secrets"] if allow_demo_secrets else []
         self.data_dir = data_dir
         self.database_url = database_url
         self.port = port or free_port()
@@ -82,6 +85,7 @@ class HubProcess:
                 str(self.port),
                 "--workers",
                 str(self.workers),
+                *self.extra_args,
             ],
             env=self.env,
             stdout=log,

@@ -136,13 +136,8 @@ def settings_for(url: str, data_dir: Path, **overrides: Any) -> Settings:
     database and folder. A test that needs another setting passes it by name."""
     if "trusted_roots" not in overrides:
         overrides["trusted_roots"] = trusted_roots_for(data_dir, overrides.get("pki_dir"))
-    return Settings(
-        database_url=url,
-        data_dir=data_dir,
-        secret_key=TEST_SECRET_KEY,
-        log_json=False,
-        **overrides,
-    )
+    overrides.setdefault("secret_key", TEST_SECRET_KEY)
+    return Settings(database_url=url, data_dir=data_dir, log_json=False, **overrides)
 
 
 def container_for(

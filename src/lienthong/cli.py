@@ -54,6 +54,9 @@ app.add_typer(portal_app, name="portal")
 from lienthong.lgsp.cli import lgsp_app  # noqa: E402
 
 app.add_typer(lgsp_app, name="lgsp")
+from lienthong.secrets_cli import secrets_app  # noqa: E402
+
+app.add_typer(secrets_app, name="secrets")
 app.command("gateway")(gateway_command)
 
 
@@ -116,8 +119,16 @@ def serve(
     tls_client_cert: Annotated[
         str | None, typer.Option(help="'optional' or 'required' client certificate")
     ] = None,
+    allow_demo_secrets: Annotated[
+        bool,
+        typer.Option(
+            hidden=True, help="Serve with the demo's published secrets (demo network only)"
+        ),
+    ] = False,
 ) -> None:
-    """Serve the hub (settings from LIENTHONG_* environment variables; options override)."""
+    """Serve the hub (settings from LIENTHONG_* environment variables; options override).
+    Refuses to start (DEMO_SECRETS_IN_USE) while the demo's master key, user passwords or
+    agency secrets still work (lienthong.demo_guard)."""
     overrides: dict[str, Any] = {
         "tls_cert": tls_cert,
         "tls_key": tls_key,
@@ -130,7 +141,31 @@ def serve(
         from lienthong.migrate import upgrade
 
         upgrade(settings.database_url)
+    if not allow_demo_secrets:
+        _refuse_demo_secrets(settings)
     serve_app(settings, host, port, workers)
+
+
+def _refuse_demo_secrets(settings: Settings) -> None:
+    """Stop ``serve`` with DEMO_SECRETS_IN_USE (exit 3) while a demo secret still works."""
+    from lienthong.accounts.service import AccountService
+    from lienthong.agencies.service import AgencyService
+    from lienthong.clock import SystemClock
+    from lienthong.db import Database
+    from lienthong.demo_guard import refuse_demo_secrets
+    from lienthong.errors import LienthongError
+    from lienthong.secrets import sealer_from
+
+    db = Database.from_url(settings.database_url, pool_size=1)
+    clock = SystemClock()
+    try:
+        agencies = AgencyService(db, sealer_from(settings), clock)
+        refuse_demo_secrets(settings, agencies, AccountService(db, clock))
+    except LienthongError as exc:
+        console.print(f"[bold red]{exc.code}[/bold red]: {exc.message}", soft_wrap=True)
+        raise typer.Exit(3) from exc
+    finally:
+        db.dispose()
 
 
 @app.command()
@@ -184,6 +219,9 @@ def seed(settings: Settings) -> list[dict[str, str]]:
         container.close()
     path.write_text(json.dumps(credentials, ensure_ascii=False, indent=2), encoding="utf-8")
     path.chmod(0o600)
+    from lienthong.demo_guard import record_demo_key
+
+    record_demo_key(settings)  # `lienthong serve` refuses to run with it
     return credentials
 
 

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
             "the axis protocol HMAC. Generated into <data_dir>/secret.key when absent."
         ),
     )
+    previous_secret_keys: str | None = Field(
+        default=None,
+        description=(
+            "Master keys being rotated out (comma-separated): sealed secrets still open under "
+            "them until `lienthong secrets reseal` moves them to SECRET_KEY"
+        ),
+    )
     hub_code: str = Field(default="000.00.00.G22", description="Identifier of this hub's operator")
     hub_name: str = Field(default="Trục liên thông văn bản quốc gia", description="Hub name")
     max_package_bytes: int = Field(

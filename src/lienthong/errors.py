@@ -38,6 +38,10 @@ class ErrorCode(StrEnum):
     # Who is asking
     AUTH_FAILED = "AUTH_FAILED"
     AUTH_REPLAYED = "AUTH_REPLAYED"
+    CLIENT_CERTIFICATE_NOT_FOR_TLS = "CLIENT_CERTIFICATE_NOT_FOR_TLS"
+    GATEWAY_TOKEN_MISSING = "GATEWAY_TOKEN_MISSING"  # noqa: S105 - a code
+    GATEWAY_TOKEN_INVALID = "GATEWAY_TOKEN_INVALID"  # noqa: S105 - a code
+    DEMO_SECRETS_IN_USE = "DEMO_SECRETS_IN_USE"
     FORBIDDEN = "FORBIDDEN"
     TOKEN_INVALID = "TOKEN_INVALID"  # noqa: S105 - a code
     CONSUMER_UNKNOWN = "CONSUMER_UNKNOWN"
@@ -188,6 +192,16 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.METHOD_NOT_ALLOWED: (405, "This endpoint does not take that HTTP method."),
     ErrorCode.AUTH_FAILED: (401, "Authentication failed: unknown system id or wrong secret."),
     ErrorCode.AUTH_REPLAYED: (401, "The request timestamp is outside the allowed window."),
+    ErrorCode.CLIENT_CERTIFICATE_NOT_FOR_TLS: (
+        401,
+        "The client certificate is not issued for TLS client authentication (no clientAuth).",
+    ),
+    ErrorCode.GATEWAY_TOKEN_MISSING: (401, "The gateway's local API token is missing."),
+    ErrorCode.GATEWAY_TOKEN_INVALID: (401, "The gateway's local API token is wrong."),
+    ErrorCode.DEMO_SECRETS_IN_USE: (
+        409,
+        "The demo's secrets (master key, user passwords, agency secrets) are still in use.",
+    ),
     ErrorCode.FORBIDDEN: (403, "This account may not do that."),
     ErrorCode.TOKEN_INVALID: (
         401,

@@ -46,6 +46,16 @@ VIETNAMESE: dict[ErrorCode, str] = {
     ErrorCode.AUTH_REPLAYED: (
         "Thời điểm của yêu cầu nằm ngoài khoảng thời gian cho phép; vui lòng gửi lại."
     ),
+    ErrorCode.CLIENT_CERTIFICATE_NOT_FOR_TLS: (
+        "Chứng thư số của máy khách không được cấp cho xác thực TLS (không có clientAuth); "
+        "chứng thư ký số cá nhân không dùng để kết nối."
+    ),
+    ErrorCode.GATEWAY_TOKEN_MISSING: "Thiếu mã truy cập của cổng kết nối (gateway).",
+    ErrorCode.GATEWAY_TOKEN_INVALID: "Mã truy cập của cổng kết nối (gateway) không đúng.",
+    ErrorCode.DEMO_SECRETS_IN_USE: (
+        "Khóa chủ, mật khẩu người dùng hoặc khóa bí mật của dữ liệu mẫu (demo) vẫn đang được "
+        "dùng; hãy thay trước khi vận hành."
+    ),
     ErrorCode.FORBIDDEN: "Bạn không có quyền thực hiện thao tác này.",
     ErrorCode.TOKEN_INVALID: (
         "Mã truy cập (access token) không có, không đúng, đã hết hạn hoặc đã bị thu hồi; "

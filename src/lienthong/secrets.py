@@ -10,6 +10,11 @@ The master key is the setting ``secret_key`` (urlsafe base64 of 32 bytes) or, wh
 file ``<data_dir>/secret.key``, created on first use with mode 0600. Losing the key makes every
 sealed secret unreadable (agencies then need new credentials); keep it with the backups but
 apart from them.
+
+Rotation without downtime (docs/operations.md): ``previous_secret_keys`` lists the keys being
+rotated out; sealed values open under any of them, new ones are sealed under the current key,
+and ``lienthong secrets reseal`` re-seals every stored value under the current key, after which
+the previous keys can go.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import binascii
 import contextlib
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +33,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from lienthong.errors import ErrorCode, LienthongError
 
-__all__ = ["KEY_BYTES", "SealError", "Sealer", "load_or_create_key"]
+__all__ = [
+    "KEY_BYTES",
+    "SealError",
+    "Sealer",
+    "load_or_create_key",
+    "load_previous_keys",
+    "new_key_text",
+    "sealer_from",
+]
 
 KEY_BYTES = 32
 NONCE_BYTES = 12  # the size AES-GCM is specified for (NIST SP 800-38D)
@@ -51,6 +65,11 @@ class _KeySettings(Protocol):
     def data_dir(self) -> Path: ...
 
 
+class _RotationSettings(_KeySettings, Protocol):
+    @property
+    def previous_secret_keys(self) -> str | None: ...
+
+
 class Sealer:
     """Authenticated encryption of small secrets with AES-256-GCM under one 32-byte key.
 
@@ -58,12 +77,23 @@ class Sealer:
     nonce + ciphertext + tag; ``open`` reverses it. ``associated_data``, when given, binds the
     sealed value to its context (for instance the system id it belongs to): opening it under
     another context fails like tampering does.
+
+    ``previous``: master keys being rotated out. ``open`` tries them after the current key, so
+    values sealed under a previous key still open during a rotation; ``seal`` always uses the
+    current key (``lienthong secrets reseal`` moves stored values to it).
     """
 
-    def __init__(self, key: bytes) -> None:
-        if len(key) != KEY_BYTES:
-            raise ValueError(f"the master key must be {KEY_BYTES} bytes, not {len(key)}")
+    def __init__(self, key: bytes, previous: Sequence[bytes] = ()) -> None:
+        for k in (key, *previous):
+            if len(k) != KEY_BYTES:
+                raise ValueError(f"the master key must be {KEY_BYTES} bytes, not {len(k)}")
         self._aead = AESGCM(key)
+        self._previous = [AESGCM(k) for k in previous if k != key]
+
+    @property
+    def rotating(self) -> bool:
+        """Whether previous keys are configured (a rotation is under way)."""
+        return bool(self._previous)
 
     def seal(self, plaintext: bytes, *, associated_data: bytes = b"") -> str:
         nonce = secrets.token_bytes(NONCE_BYTES)
@@ -79,12 +109,23 @@ class Sealer:
             raise SealError("a sealed secret is not valid base64") from exc
         if len(raw) < NONCE_BYTES + 16:
             raise SealError("a sealed secret is too short")
+        for aead in (self._aead, *self._previous):
+            try:
+                return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated_data)
+            except InvalidTag:
+                continue
+        raise SealError(
+            "a sealed secret cannot be opened: damaged, or sealed under another master key"
+        )
+
+    def sealed_under_current(self, sealed: str, *, associated_data: bytes = b"") -> bool:
+        """Whether ``sealed`` opens with the current key (no reseal needed)."""
         try:
-            return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated_data)
-        except InvalidTag as exc:
-            raise SealError(
-                "a sealed secret cannot be opened: damaged, or sealed under another master key"
-            ) from exc
+            raw = base64.urlsafe_b64decode(sealed.encode("ascii"))
+            self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated_data)
+        except (InvalidTag, binascii.Error, UnicodeEncodeError, ValueError):
+            return False
+        return True
 
 
 def decode_key(text: str) -> bytes:
@@ -113,6 +154,23 @@ def load_or_create_key(settings: _KeySettings) -> bytes:
     if not path.exists():
         _create_key_file(path)
     return decode_key(path.read_text(encoding="ascii"))
+
+
+def load_previous_keys(settings: _RotationSettings) -> list[bytes]:
+    """The keys of ``previous_secret_keys`` (comma-separated urlsafe base64), oldest last;
+    ``ValueError`` when one is not a 32-byte key."""
+    text = settings.previous_secret_keys or ""
+    return [decode_key(part) for part in text.split(",") if part.strip()]
+
+
+def sealer_from(settings: _RotationSettings) -> Sealer:
+    """The sealer of the hub: the current master key, and the previous ones of a rotation."""
+    return Sealer(load_or_create_key(settings), load_previous_keys(settings))
+
+
+def new_key_text() -> str:
+    """A fresh master key, as the setting ``secret_key`` takes it."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
 
 
 def _create_key_file(path: Path) -> None:

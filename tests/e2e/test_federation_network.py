@@ -92,11 +92,18 @@ class Network:
             container.close()
 
     def outbox(self, hub: str) -> dict[str, Any]:
-        """The operator endpoint: the backlog of a hub."""
-        answer: dict[str, Any] = httpx.get(
-            self.hubs[hub].url + "/federation/v1/outbox", verify=self.hubs[hub].verify(), timeout=5
-        ).json()
-        return answer
+        """The operator endpoint: the backlog of a hub, read as the hub operator's agency
+        (``hub_code``, which is the hub's own code in the demo network)."""
+        setup = self.hubs[hub]
+        answer = httpx.get(
+            setup.url + "/federation/v1/outbox",
+            auth=(hub, setup.credentials[hub]),
+            verify=setup.verify(),
+            timeout=5,
+        )
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +120,7 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
             port=setup.port,
             env=setup.env,
             ca=setup.ca,
+            allow_demo_secrets=True,  # prepare_network writes demo-credentials.json
         )
         for hub, setup in hubs.items()
     }

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import create_engine, func, select
 
 from lienthong.audit.service import AuditService
@@ -33,6 +34,7 @@ from lienthong.exchange import store
 from lienthong.gateway.api import create_gateway_app
 from lienthong.gateway.cli import build_gateway
 from lienthong.gateway.service import GatewayService
+from lienthong.gateway.store import Outgoing as GatewayOutgoing
 from lienthong.schema import load_all
 from lienthong.trust.pki import Credential, DemoPKI
 from lienthong.trust.receipts import verify_receipt
@@ -41,6 +43,7 @@ from tests.hub_process import HubProcess, free_port
 from tests.support import CAO_BANG, NGHE_AN, unsigned_document_bytes
 
 UNREGISTERED = "000.00.00.H99"
+GATEWAY_TOKEN = "gateway-local-token-for-tests-0123456789"
 
 
 class TLSHubProcess(HubProcess):
@@ -89,18 +92,21 @@ class TLSHubProcess(HubProcess):
 
 
 @contextmanager
-def serving(service: GatewayService) -> Iterator[httpx.Client]:
-    """The gateway's local API on a loopback port (a real uvicorn server in a thread)."""
+def serving(service: GatewayService, token: str | None = GATEWAY_TOKEN) -> Iterator[httpx.Client]:
+    """The gateway's local API on a loopback port (a real uvicorn server in a thread); the
+    client presents ``token`` (None: no Authorization header)."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_gateway_app(service), port=port, log_level="warning")
-    )
+    app = create_gateway_app(service, token=GATEWAY_TOKEN)
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.02)
+    headers = {} if token is None else {"Authorization": f"Bearer {token}".strip()}
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as local:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", timeout=30, headers=headers
+        ) as local:
             yield local
     finally:
         server.should_exit = True
@@ -240,6 +246,66 @@ def test_a_document_travels_gateway_to_hub_to_gateway_over_mutual_tls(
         receiver.close()
 
 
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [
+        pytest.param(None, "GATEWAY_TOKEN_MISSING", id="no-token"),
+        pytest.param("", "GATEWAY_TOKEN_MISSING", id="empty-token"),
+        pytest.param("x" * 40, "GATEWAY_TOKEN_INVALID", id="wrong-token"),
+        pytest.param(GATEWAY_TOKEN + "x", "GATEWAY_TOKEN_INVALID", id="longer-token"),
+    ],
+)
+def test_the_gateway_local_api_refuses_a_call_without_its_token(
+    hub: TLSHubProcess,
+    prepared: PreparedHub,
+    files: dict[str, Path],
+    tmp_path: Path,
+    token: str | None,
+    code: str,
+) -> None:
+    """From loopback too: nothing signed, sent, pulled or stored."""
+    sender = gateway(hub, files, NGHE_AN, tmp_path / "nghe-an")
+    before = message_count(prepared)
+    raw = unsigned_document_bytes(NGHE_AN, [CAO_BANG], number="508")
+    try:
+        with serving(sender, token=token) as local:
+            answers = [
+                local.post("/send", content=raw, headers={"Idempotency-Key": "cv-508"}),
+                local.post(
+                    "/status",
+                    json={"document_id": "x", "original_sender": CAO_BANG, "status_code": "03"},
+                ),
+                local.get("/inbox"),
+                local.get("/inbox/1/package"),
+                local.get("/healthz"),
+                local.get("/openapi.json"),
+            ]
+        for answer in answers:
+            assert answer.status_code == 401, answer.text
+            assert answer.json()["error"]["code"] == code
+            assert answer.headers["www-authenticate"].startswith("Bearer")
+        assert sender.inbox() == []
+        assert list((tmp_path / "nghe-an" / "packages").iterdir()) == []
+        with sender.db.read() as session:
+            assert session.scalar(select(func.count()).select_from(GatewayOutgoing)) == 0
+        assert message_count(prepared) == before
+    finally:
+        sender.close()
+
+
+def test_the_gateway_local_api_answers_with_its_token(
+    hub: TLSHubProcess, files: dict[str, Path], tmp_path: Path
+) -> None:
+    sender = gateway(hub, files, NGHE_AN, tmp_path / "nghe-an")
+    try:
+        with serving(sender) as local:
+            assert local.get("/healthz").status_code == 200
+            listed = local.get("/inbox", params={"pull": "false"})
+            assert listed.status_code == 200 and listed.json()["items"] == []
+    finally:
+        sender.close()
+
+
 def test_the_hub_answers_an_exact_retry_with_the_original_receipt(
     hub: TLSHubProcess, files: dict[str, Path], pki: DemoPKI
 ) -> None:
@@ -314,6 +380,7 @@ def test_refuses_a_certificate_of_an_unregistered_agency(
         agency_code=UNREGISTERED,
         not_before=now - timedelta(days=1),
         not_after=now + timedelta(days=30),
+        extended_key_usage=(ExtendedKeyUsageOID.CLIENT_AUTH,),
     )
     cert = fullchain(tmp_path / "stranger.pem", stranger)
     key = tmp_path / "stranger.key"
@@ -327,6 +394,40 @@ def test_refuses_a_certificate_of_an_unregistered_agency(
         client.send(unsigned_document_bytes(UNREGISTERED, [CAO_BANG], number="505"))
     assert caught.value.code == "AUTH_FAILED"
     assert message_count(prepared) == before
+
+
+def test_a_personal_signer_certificate_does_not_authenticate_as_its_agency(
+    hub: TLSHubProcess, prepared: PreparedHub, pki: DemoPKI, tmp_path: Path, files: dict[str, Path]
+) -> None:
+    """A leader's signing certificate carries the agency UID and chains to the same CA, so
+    the handshake takes it; the hub refuses it: it is not issued for TLS (no clientAuth)."""
+    now = datetime.now(UTC)
+    signer = pki.issue_custom(
+        common_name="Nguyễn Văn An",
+        title="Chủ tịch",
+        agency_code=NGHE_AN,
+        organisation="UBND tỉnh Nghệ An",
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=30),
+    )
+    cert = fullchain(tmp_path / "signer.pem", signer)
+    key = tmp_path / "signer.key"
+    key.write_bytes(signer.key_pem)
+    before = message_count(prepared)
+    http = mtls_client(hub.url, cert=cert, key=key, ca=files["ca"])
+    with HubClient(hub.url, NGHE_AN, None, http=http) as client:
+        with pytest.raises(HubError) as caught:
+            client.send(unsigned_document_bytes(NGHE_AN, [CAO_BANG], number="507"))
+        assert caught.value.status == 401
+        assert caught.value.code == "CLIENT_CERTIFICATE_NOT_FOR_TLS"
+        with pytest.raises(HubError) as listed:
+            client.inbox()
+        assert listed.value.code == "CLIENT_CERTIFICATE_NOT_FOR_TLS"
+    assert message_count(prepared) == before
+    # The organisation certificate (clientAuth) of the same agency authenticates.
+    ok = mtls_client(hub.url, cert=files[NGHE_AN], key=files[f"{NGHE_AN}.key"], ca=files["ca"])
+    with HubClient(hub.url, NGHE_AN, None, http=ok) as client:
+        client.inbox()
 
 
 def test_refuses_a_certificate_from_another_ca_at_the_handshake(

@@ -127,6 +127,14 @@ class AccountService:
     def users_with_role(self, agency_code: str, role: Role) -> list[User]:
         return [u for u in self.list_users(agency_code) if u.active and role in u.roles]
 
+    def password_matches(self, username: str, password: str) -> bool:
+        """Whether ``username`` exists and ``password`` is still its password. A read only:
+        no sign-in, no failure counted, nothing audited (``lienthong serve`` checks that the
+        demo's published passwords were changed)."""
+        with self.db.read() as session:
+            found = store.find_user(session, username)
+        return found is not None and verify_password(password, found[1])
+
     def set_password(self, username: str, password: str, *, actor: str = "system") -> None:
         """Change a password; every open session of the user ends."""
         problems = password_problems(password)

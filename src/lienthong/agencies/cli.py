@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +23,7 @@ from lienthong.clock import SystemClock
 from lienthong.config import Settings
 from lienthong.db import Database
 from lienthong.errors import LienthongError
-from lienthong.secrets import Sealer, load_or_create_key
+from lienthong.secrets import sealer_from
 
 __all__ = ["agencies_app"]
 
@@ -42,7 +42,7 @@ def _service() -> Iterator[AgencyService]:
         pool_size=settings.db_pool_size,
     )
     try:
-        yield AgencyService(db, Sealer(load_or_create_key(settings)), SystemClock())
+        yield AgencyService(db, sealer_from(settings), SystemClock())
     except LienthongError as exc:
         errors.print(f"[red]{exc.code}[/red]: {escape(exc.message)}")
         for item in exc.detail.get("errors", []):
@@ -165,8 +165,18 @@ def issue_credentials(code: Annotated[str, typer.Argument(help="Agency identifie
 
 
 @agencies_app.command("rotate-credentials")
-def rotate_credentials(code: Annotated[str, typer.Argument(help="Agency identifier")]) -> None:
-    """Replace an agency's credentials; the old secret stops working at once."""
+def rotate_credentials(
+    code: Annotated[str, typer.Argument(help="Agency identifier")],
+    overlap_hours: Annotated[
+        float,
+        typer.Option(min=0, help="Hours the old secret keeps working beside the new one"),
+    ] = 0,
+) -> None:
+    """Replace an agency's credentials; the old secret stops working at once, or after
+    --overlap-hours (both work meanwhile: the agency switches without downtime)."""
+    overlap = timedelta(hours=overlap_hours) if overlap_hours else None
     with _service() as service:
-        system_id, secret = service.rotate_credentials(code)
+        system_id, secret = service.rotate_credentials(code, overlap=overlap)
     _print_credentials(system_id, secret)
+    if overlap is not None:
+        console.print(f"The previous secret keeps working for {overlap_hours:g} h.")

@@ -13,6 +13,7 @@ import hmac
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any, TextIO
 
 from sqlalchemy.exc import IntegrityError
@@ -147,13 +148,14 @@ class AgencyService:
 
     # --- credentials ----------------------------------------------------------------------
 
-    def issue_credentials(self, code: str) -> tuple[str, str]:
+    def issue_credentials(self, code: str, *, overlap: timedelta | None = None) -> tuple[str, str]:
         """New credentials for the agency ``code``: returns ``(system_id, secret)``.
 
         The secret is shown this once to the operator (though the hub can unseal it for the
         axis protocol, see :meth:`hmac_secret`). Any credential the agency had is revoked in the
-        same transaction: an agency has at most one active credential. Raises
-        ``AGENCY_UNKNOWN``.
+        same transaction: an agency has at most one active credential. With ``overlap``, the
+        replaced secret keeps working for that long (the agency's systems switch without a
+        refused call), then stops. Raises ``AGENCY_UNKNOWN``.
         """
         secret = secrets.token_urlsafe(SECRET_BYTES)
         with self.db.unit_of_work() as session:
@@ -162,7 +164,8 @@ class AgencyService:
             if store.lock_agency(session, code) is None:
                 raise _unknown(code)
             now = self.clock.now()
-            revoked = store.revoke_credentials(session, code, now)
+            until = now + overlap if overlap else None
+            revoked = store.revoke_credentials(session, code, now, until=until)
             system_id = code  # the axis protocol sends the agency identifier as `systemid`
             store.add_credential(
                 session,
@@ -174,22 +177,30 @@ class AgencyService:
                 ),
                 now=now,
             )
-        log.info("agency.credentials_issued", agency=code, revoked=revoked)
+        log.info(
+            "agency.credentials_issued",
+            agency=code,
+            revoked=revoked,
+            overlap_seconds=overlap.total_seconds() if overlap else 0,
+        )
         return system_id, secret
 
-    def rotate_credentials(self, code: str) -> tuple[str, str]:
-        """Replace the agency's credentials: the old secret stops working at once.
+    def rotate_credentials(self, code: str, *, overlap: timedelta | None = None) -> tuple[str, str]:
+        """Replace the agency's credentials: the old secret stops working at once, or after
+        ``overlap`` (both work meanwhile, for a rotation without downtime).
 
         The same operation as :meth:`issue_credentials` (which also revokes), named for the
         operator's intent. Returns ``(system_id, secret)``; raises ``AGENCY_UNKNOWN``.
         """
-        return self.issue_credentials(code)
+        return self.issue_credentials(code, overlap=overlap)
 
     def authenticate(self, system_id: str, secret: str) -> str:
-        """The identifier of the agency whose active credential is ``(system_id, secret)``.
+        """The identifier of the agency whose active credential is ``(system_id, secret)``:
+        its current secret, or the one it replaced while a rotation's overlap runs.
 
-        One indexed query, a SHA-256 and a constant-time comparison. Raises ``AUTH_FAILED``
-        alike for an unknown system id, a revoked credential and a wrong secret.
+        One indexed query, a SHA-256 and a constant-time comparison (a second query only when
+        the current secret does not match). Raises ``AUTH_FAILED`` alike for an unknown system
+        id, a revoked credential and a wrong secret.
         """
         credential = None
         if is_valid_code(system_id):
@@ -197,9 +208,15 @@ class AgencyService:
                 credential = store.active_credential(session, system_id)
         expected = credential.secret_hash if credential is not None else _NO_SUCH_HASH
         matches = hmac.compare_digest(_hash(secret), expected)
-        if credential is None or not matches:
-            raise AgencyError(code=ErrorCode.AUTH_FAILED)
-        return credential.agency_code
+        if credential is not None and matches:
+            return credential.agency_code
+        if credential is not None:
+            with self.db.read() as session:
+                earlier = store.overlapping_credentials(session, system_id, self.clock.now())
+            for row in earlier:
+                if hmac.compare_digest(_hash(secret), row.secret_hash):
+                    return row.agency_code
+        raise AgencyError(code=ErrorCode.AUTH_FAILED)
 
     def hmac_secret(self, system_id: str) -> tuple[str, bytes]:
         """``(agency code, secret)`` for checking an axis protocol request signature.
@@ -218,6 +235,36 @@ class AgencyService:
             credential.secret_sealed, associated_data=credential.system_id.encode("utf-8")
         )
         return credential.agency_code, secret
+
+    def previous_hmac_secrets(self, system_id: str) -> list[bytes]:
+        """The secrets a rotation replaced whose overlap still runs (newest first): an axis
+        request signed with one of them is still accepted."""
+        if not is_valid_code(system_id):
+            return []
+        with self.db.read() as session:
+            rows = store.overlapping_credentials(session, system_id, self.clock.now())
+        return [
+            self.sealer.open(r.secret_sealed, associated_data=r.system_id.encode("utf-8"))
+            for r in rows
+        ]
+
+    def reseal_secrets(self) -> tuple[int, int]:
+        """Re-seal, under the current master key, every stored secret that may still
+        authenticate (the last step of a master key rotation: the previous keys can go after
+        it). Returns ``(resealed, already current)``; raises
+        :class:`lienthong.secrets.SealError` (nothing changed) when one opens under no key."""
+        resealed = current = 0
+        with self.db.unit_of_work() as session:
+            for row in store.credentials_to_reseal(session, self.clock.now()):
+                context = row.system_id.encode("utf-8")
+                if self.sealer.sealed_under_current(row.secret_sealed, associated_data=context):
+                    current += 1
+                    continue
+                plain = self.sealer.open(row.secret_sealed, associated_data=context)
+                row.secret_sealed = self.sealer.seal(plain, associated_data=context)
+                resealed += 1
+        log.info("agency.secrets_resealed", resealed=resealed, current=current)
+        return resealed, current
 
     # --- internals ------------------------------------------------------------------------
 

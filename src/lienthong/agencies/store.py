@@ -19,12 +19,13 @@ from sqlalchemy import (
     SmallInteger,
     String,
     bindparam,
+    or_,
     select,
     text,
     update,
 )
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Mapped, Session, mapped_column, validates
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, validates
 
 from lienthong.agencies.errors import AgencyError
 from lienthong.agencies.model import (
@@ -53,9 +54,11 @@ __all__ = [
     "agencies_by_codes",
     "check_recipients",
     "child_levels",
+    "credentials_to_reseal",
     "get_agency",
     "list_agencies",
     "lock_agency",
+    "overlapping_credentials",
     "revoke_credentials",
     "save_agency",
 ]
@@ -290,14 +293,68 @@ def active_credential(session: Session, system_id: str) -> ActiveCredential | No
     return None if row is None else ActiveCredential(*row)
 
 
-def revoke_credentials(session: Session, agency_code: str, now: datetime) -> int:
-    """Revoke every active credential of the agency at ``now``; returns how many."""
+def revoke_credentials(
+    session: Session, agency_code: str, now: datetime, *, until: datetime | None = None
+) -> int:
+    """Revoke every active credential of the agency at ``until`` (default ``now``; a later
+    instant leaves the old secret working until then, an overlap window for a rotation);
+    returns how many. An earlier rotation's overlap still running ends ``now``: at most one
+    previous secret works beside the current one."""
+    session.execute(
+        update(CredentialRow)
+        .where(CredentialRow.agency_code == agency_code, CredentialRow.revoked_at > now)
+        .values(revoked_at=now)
+    )
     result = session.execute(
         update(CredentialRow)
         .where(CredentialRow.agency_code == agency_code, CredentialRow.revoked_at.is_(None))
-        .values(revoked_at=now)
+        .values(revoked_at=until or now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+_successor = aliased(CredentialRow)
+_CURRENT_CREATED_AT = (
+    select(_successor.created_at)
+    .where(_successor.system_id == bindparam("system_id"), _successor.revoked_at.is_(None))
+    .scalar_subquery()
+)
+_OVERLAPPING_CREDENTIALS = (
+    select(
+        CredentialRow.agency_code,
+        CredentialRow.system_id,
+        CredentialRow.secret_hash,
+        CredentialRow.secret_sealed,
+    )
+    .where(
+        CredentialRow.system_id == bindparam("system_id"),
+        CredentialRow.revoked_at > bindparam("now"),
+        # Only an overlap: a secret revoked at once ends when its successor is created (a
+        # hub process whose clock lags a little never takes it for an overlap).
+        CredentialRow.revoked_at > _CURRENT_CREATED_AT,
+    )
+    .order_by(CredentialRow.id.desc())
+)
+
+
+def overlapping_credentials(
+    session: Session, system_id: str, now: datetime
+) -> list[ActiveCredential]:
+    """Credentials of ``system_id`` replaced by a rotation whose overlap runs past ``now``."""
+    rows = session.execute(_OVERLAPPING_CREDENTIALS, {"system_id": system_id, "now": now})
+    return [ActiveCredential(*row) for row in rows]
+
+
+def credentials_to_reseal(session: Session, now: datetime) -> list[CredentialRow]:
+    """Every credential that may still authenticate (active, or in a rotation's overlap),
+    locked for update: their sealed secrets are what a master key rotation re-seals."""
+    query = (
+        select(CredentialRow)
+        .where(or_(CredentialRow.revoked_at.is_(None), CredentialRow.revoked_at > now))
+        .order_by(CredentialRow.id)
+        .with_for_update()
+    )
+    return list(session.scalars(query))
 
 
 def add_credential(

@@ -44,7 +44,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -349,6 +349,11 @@ def check_signature(request: SignedRequest, secret: bytes) -> None:
         raise _refuse("The request signature does not match (wrong secret or altered headers).")
 
 
+def _signed_with(request: SignedRequest, secret: bytes) -> bool:
+    expected = hmac_hex(secret, request.document.encode("utf-8"))
+    return hmac.compare_digest(expected, request.signature.strip().lower())
+
+
 def check_timestamp(request: SignedRequest, now: datetime, window_seconds: int) -> datetime:
     """The request's instant; ``AUTH_FAILED`` when unreadable, ``AUTH_REPLAYED`` when it is
     more than ``window_seconds`` away from ``now`` (either way)."""
@@ -377,16 +382,24 @@ def authenticate(
     now: datetime,
     window_seconds: int,
     required: Collection[str] = (),
+    previous_for: Callable[[str], Sequence[bytes]] | None = None,
 ) -> AxisCaller:
     """The agency that signed the request (all five checks of the module doc).
 
     ``secret_for(system_id)`` returns ``(agency code, secret bytes)`` or raises
-    ``AUTH_FAILED`` for an unknown system id. The timestamp is checked last, so that only a
-    holder of the secret learns about the window.
+    ``AUTH_FAILED`` for an unknown system id; ``previous_for(system_id)``, asked only when
+    the current secret does not match, the secrets a rotation replaced whose overlap still
+    runs. The timestamp is checked last, so that only a holder of the secret learns about the
+    window.
     """
     request = read_signed_headers(headers, required=required)
     agency, secret = secret_for(request.system_id)
-    check_signature(request, secret)
+    try:
+        check_signature(request, secret)
+    except AxisAuthError:
+        earlier = previous_for(request.system_id) if previous_for is not None else []
+        if not any(_signed_with(request, old) for old in earlier):
+            raise
     check_timestamp(request, now, window_seconds)
     return AxisCaller(agency=agency, params=request.params)
 
@@ -421,6 +434,7 @@ def require_signed(*required: str) -> Callable[[Request], Awaitable[AxisCaller]]
             authenticate,
             request_headers(request.headers.raw),
             secret_for=container.agencies.hmac_secret,
+            previous_for=container.agencies.previous_hmac_secrets,
             now=container.clock.now(),
             window_seconds=container.settings.axis_timestamp_window_seconds,
             required=required,

@@ -3,8 +3,13 @@
 * ``POST /forward``: another hub forwards a package (body: the package bytes; header
   ``X-Lienthong-Hub-Signature``: the hub's signed claims, see :mod:`.signing`), over mutual
   TLS with the forwarding hub's certificate (``federation_mtls``).
-* ``GET /directory?since=``: the routing directory (served by the national hub; ETag).
-* ``GET /outbox``: the operator's view of the backlog and the dead letters.
+* ``GET /directory?since=``: the routing directory (served by the national hub; ETag). Public
+  read, no hub certificate asked: it lists hubs, their URLs and public certificates, and the
+  agencies they serve, what every hub and agency software needs before any trust exists
+  (docs/federation.md, "The routing directory"). Nothing secret is in it.
+* ``GET /outbox``: the operator's view of the backlog and the dead letters, for the hub
+  operator's agency (``hub_code``) authenticated like any agency call (client certificate or
+  HTTP Basic): AUTH_FAILED without credentials, FORBIDDEN for another agency.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -20,7 +25,7 @@ from lienthong.blobs.staging import StagingArea
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.api import PackageTooLargeError, spool_body
 from lienthong.federation.service import FederationService
-from lienthong.web.auth import container_of
+from lienthong.web.auth import container_of, current_agency
 from lienthong.web.tls import client_certificate
 
 router = APIRouter(prefix="/federation/v1", tags=["federation"])
@@ -78,11 +83,13 @@ async def directory(
 @router.get("/outbox", summary="Outbox: counts per state, latest items, dead letters")
 async def outbox(
     request: Request,
+    agency: Annotated[str, Depends(current_agency)],
     state: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
-    """For the hub's operators, on the hub's own host only (until operator accounts exist)."""
-    if request.client is None or request.client.host not in ("127.0.0.1", "::1", "testclient"):
-        raise FederationOffError("The outbox is shown to the hub's own host only.")
+    """For the hub's operator: the agency ``hub_code``, authenticated like any agency call.
+    Never by the client's address (behind a reverse proxy every client is loopback)."""
+    if agency != container_of(request).settings.hub_code:
+        raise FederationOffError("Only the hub operator's agency reads the outbox.")
     result: dict[str, Any] = await run_in_threadpool(_service(request).outbox, state, limit)
     return result

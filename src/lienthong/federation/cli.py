@@ -152,7 +152,15 @@ def network_command(
             log = open(setup.data_dir / "hub.log", "ab")  # noqa: SIM115 - handed to the child
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "lienthong", "serve", "--port", str(setup.port)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "lienthong",
+                        "serve",
+                        "--port",
+                        str(setup.port),
+                        "--allow-demo-secrets",  # the demo's published secrets, on purpose
+                    ],
                     env={**os.environ, **setup.env},
                     stdout=log,
                     stderr=subprocess.STDOUT,

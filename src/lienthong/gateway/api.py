@@ -1,9 +1,13 @@
 """The gateway's local API for the agency's document software (thin routes over
-:class:`GatewayService`). It listens on loopback by default and has no authentication of its
-own: only software on the agency's host should reach it."""
+:class:`GatewayService`). It listens on loopback by default, and every call (``/healthz`` and
+``/docs`` included) presents the gateway's token as ``Authorization: Bearer``
+(:mod:`lienthong.gateway.token`): ``GATEWAY_TOKEN_MISSING`` or ``GATEWAY_TOKEN_INVALID`` (401)
+otherwise, before any route runs, so nothing is signed, sent, pulled or stored."""
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request
@@ -25,13 +29,40 @@ class StatusRequest(BaseModel):
     description: str = Field(default="", max_length=2000)
 
 
-def create_gateway_app(service: GatewayService, *, retry_after: int = 5) -> FastAPI:
+def _refusal(code: ErrorCode, message: str) -> JSONResponse:
+    error = LienthongError(message, code=code)
+    return JSONResponse(
+        {"error": error.as_dict()},
+        status_code=error.http_status,
+        headers={"WWW-Authenticate": 'Bearer realm="lienthong-gateway"'},
+    )
+
+
+def create_gateway_app(service: GatewayService, *, token: str, retry_after: int = 5) -> FastAPI:
+    """The local API; every call must carry ``Authorization: Bearer <token>``."""
+    if not token:
+        raise ValueError("the gateway's local API needs a token")
     app = FastAPI(
         title="lienthong gateway",
         version=__version__,
         description="An agency's gateway to the hub: signs, sends, pulls and verifies.",
     )
     app.state.gateway = service
+    expected = token.encode("utf-8")
+
+    @app.middleware("http")
+    async def _bearer(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            return _refusal(
+                ErrorCode.GATEWAY_TOKEN_MISSING,
+                "Send the gateway's token as 'Authorization: Bearer <token>'.",
+            )
+        if not hmac.compare_digest(value.strip().encode("utf-8"), expected):
+            return _refusal(ErrorCode.GATEWAY_TOKEN_INVALID, "The gateway's token is wrong.")
+        return await call_next(request)
 
     @app.exception_handler(LienthongError)
     async def _refused(_request: Request, exc: LienthongError) -> JSONResponse:

@@ -15,6 +15,7 @@ from lienthong.client.signing import SigningClient
 from lienthong.clock import SystemClock
 from lienthong.gateway.api import create_gateway_app
 from lienthong.gateway.service import GatewayService
+from lienthong.gateway.token import TOKEN_FILE, load_or_create_token
 from lienthong.trust.pki import load_credential
 
 
@@ -67,9 +68,21 @@ def gateway_command(
     require_receipt: Annotated[
         bool, typer.Option(help="Refuse a hub answer without a signed receipt")
     ] = True,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LIENTHONG_GATEWAY_TOKEN",
+            help=f"Local API bearer token (default: <data-dir>/{TOKEN_FILE}, made with mode 0600)",
+        ),
+    ] = None,
 ) -> None:
     """Run the agency gateway: a local API (POST /send, GET /inbox, GET /inbox/{id}/package,
-    POST /status) that signs, sends over mutual TLS, pulls and verifies."""
+    POST /status) that signs, sends over mutual TLS, pulls and verifies. Every call carries
+    ``Authorization: Bearer <token>``."""
+    try:
+        api_token = load_or_create_token(data_dir, token)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--token") from exc
     service = build_gateway(
         hub=hub,
         agency=agency,
@@ -81,6 +94,9 @@ def gateway_command(
         require_receipt=require_receipt,
     )
     try:
-        uvicorn.run(create_gateway_app(service), host=host, port=port, access_log=False)
+        if token is None:
+            typer.echo(f"Local API token: {data_dir / TOKEN_FILE} (Authorization: Bearer)")
+        app = create_gateway_app(service, token=api_token)
+        uvicorn.run(app, host=host, port=port, access_log=False)
     finally:
         service.close()

@@ -12,7 +12,9 @@ Layout of ``out_dir`` (everything PEM, keys unencrypted PKCS#8 — a demo, never
     revoked.json                  revocations, by serial (read by the CRL and the OCSP answers)
 
 Organisation and personal certificates carry the agency identifier in the subject attribute
-UID (``NameOID.USER_ID``); that is what decides SIGNER_NOT_SENDER. Signing certificates have
+UID (``NameOID.USER_ID``); that is what decides SIGNER_NOT_SENDER. Organisation certificates
+carry the extended key usage clientAuth (and emailProtection): only they authenticate an agency
+over mutual TLS; personal signer certificates have none. Signing certificates have
 key usage digitalSignature + nonRepudiation; every end-entity certificate names the OCSP
 responder (AIA) and the CRL distribution point. Built with ``cryptography`` only.
 """
@@ -198,6 +200,12 @@ class DemoPKI:
                 organisation=name,
                 not_before=start,
                 not_after=start + timedelta(days=730),
+                # It signs packages and authenticates the agency's system over mutual TLS;
+                # personal signer certificates carry no clientAuth and never authenticate.
+                extended_key_usage=(
+                    ExtendedKeyUsageOID.CLIENT_AUTH,
+                    ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                ),
             )
             pki.organisations[code] = org
             tick(1)

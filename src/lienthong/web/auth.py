@@ -1,5 +1,5 @@
 """Who is calling: an agency authenticates with a client certificate (mutual TLS, its code in
-the subject UID) or with HTTP Basic (system id, secret)."""
+the subject UID, issued for TLS client authentication) or with HTTP Basic (system id, secret)."""
 
 from __future__ import annotations
 
@@ -26,14 +26,23 @@ def container_of(request: Request) -> Container:
 
 
 def certificate_agency_code(cert: x509.Certificate) -> str:
-    """The agency code in a client certificate's subject UID; AUTH_FAILED without one, or when
-    an extended key usage is present without clientAuth."""
+    """The agency code in a client certificate's subject UID.
+
+    Only a certificate issued for TLS client authentication authenticates: its extended key
+    usage must name clientAuth. A personal signer certificate carries the agency UID too, so
+    without that rule any official's signing certificate would authenticate as the agency;
+    one without the extension (or with another usage only) is refused with
+    CLIENT_CERTIFICATE_NOT_FOR_TLS. AUTH_FAILED when the subject names no agency."""
     try:
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         eku = None
-    if eku is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
-        raise AuthError("The client certificate is not for TLS client authentication.")
+    if eku is None or ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
+        raise AuthError(
+            "The client certificate is not for TLS client authentication (no clientAuth).",
+            code=ErrorCode.CLIENT_CERTIFICATE_NOT_FOR_TLS,
+            detail={"subject": cert.subject.rfc4514_string()},
+        )
     uids = cert.subject.get_attributes_for_oid(NameOID.USER_ID)
     if len(uids) != 1 or not isinstance(uids[0].value, str):
         raise AuthError("The client certificate names no agency (subject UID).")

@@ -25,7 +25,7 @@ from lienthong.issuance.service import IssuanceService
 from lienthong.lgsp.service import LgspService
 from lienthong.notifications.service import NotificationService
 from lienthong.schema import load_all
-from lienthong.secrets import Sealer, load_or_create_key
+from lienthong.secrets import Sealer, sealer_from
 from lienthong.stats.service import StatsService
 from lienthong.trust.receipts import ReceiptSigner
 
@@ -104,7 +104,7 @@ def build_container(
         pool_size=settings.db_pool_size,
     )
     blobs = make_blob_store(settings)
-    sealer = Sealer(load_or_create_key(settings))
+    sealer = sealer_from(settings)
     agencies = AgencyService(db, sealer, clock)
     receipts = receipt_signer(settings)
     audit = AuditService(db, clock, signer=receipts)

@@ -163,3 +163,35 @@ def _authenticates(service: AgencyService, system_id: str, secret: str) -> bool:
     except AgencyError:
         return False
     return True
+
+
+def test_a_rotation_with_an_overlap_keeps_the_old_secret_until_it_ends(
+    service: AgencyService, registered: str, clock: FixedClock
+) -> None:
+    system_id, old = service.issue_credentials(registered)
+    _, new = service.rotate_credentials(registered, overlap=timedelta(hours=2))
+    assert service.authenticate(system_id, old) == registered
+    assert service.authenticate(system_id, new) == registered
+    assert service.hmac_secret(system_id) == (registered, new.encode("utf-8"))
+    assert service.previous_hmac_secrets(system_id) == [old.encode("utf-8")]
+    clock.advance(timedelta(hours=2, seconds=1))
+    auth_refused(service, system_id, old)
+    assert service.previous_hmac_secrets(system_id) == []
+    assert service.authenticate(system_id, new) == registered
+
+
+def test_reseal_moves_every_live_secret_to_the_current_key(
+    db: Database, registered: str, clock: FixedClock
+) -> None:
+    from lienthong.secrets import Sealer
+
+    old_key, new_key = b"o" * 32, b"n" * 32
+    before = AgencyService(db, Sealer(old_key), clock)
+    system_id, first = before.issue_credentials(registered)
+    _, second = before.rotate_credentials(registered, overlap=timedelta(hours=1))
+    rotating = AgencyService(db, Sealer(new_key, [old_key]), clock)
+    assert rotating.reseal_secrets() == (2, 0)
+    after = AgencyService(db, Sealer(new_key), clock)
+    assert after.hmac_secret(system_id) == (registered, second.encode("utf-8"))
+    assert after.previous_hmac_secrets(system_id) == [first.encode("utf-8")]
+    assert after.reseal_secrets() == (0, 2)

@@ -80,3 +80,39 @@ def test_a_forward_without_a_valid_hub_signature_is_refused(
         )
     assert 400 <= answer.status_code < 500, answer.text[:500]
     assert error_code(answer) == code, answer.text[:500]
+
+
+# --- the operator's outbox and the public directory (issue 18 items 14 and 9) ---------------
+
+
+def test_the_outbox_asks_for_credentials_even_from_loopback(hub: Hub) -> None:
+    """Behind a reverse proxy every client is loopback: the address authorises nothing."""
+    with hub.http() as http:
+        answer = http.get("/federation/v1/outbox")
+        forwarded = http.get("/federation/v1/outbox", headers={"X-Forwarded-For": "127.0.0.1"})
+    assert answer.status_code == 401 and error_code(answer) == "AUTH_FAILED", answer.text
+    assert forwarded.status_code == 401 and error_code(forwarded) == "AUTH_FAILED"
+    assert "counts" not in answer.text
+
+
+def test_the_outbox_is_for_the_hub_operators_agency_only(hub: Hub) -> None:
+    with hub.http(auth=hub.basic(NGHE_AN)) as http:
+        other = http.get("/federation/v1/outbox")
+    assert other.status_code == 403 and error_code(other) == "FORBIDDEN", other.text
+    assert hub.container.settings.hub_code == GOV_OFFICE
+    with hub.http(auth=hub.basic(GOV_OFFICE)) as http:
+        own = http.get("/federation/v1/outbox", params={"state": "dead"})
+    assert own.status_code == 200, own.text
+    assert set(own.json()) == {"counts", "items"}
+
+
+def test_the_directory_is_public_read(hub: Hub) -> None:
+    """Decided (docs/federation.md): no hub certificate, no credentials; it lists hubs, their
+    public certificates and the agencies they serve, nothing secret."""
+    with hub.http() as http:
+        answer = http.get("/federation/v1/directory")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert set(body) == {"hub", "cursor", "agencies", "hubs"}
+    assert GOV_OFFICE in {a["code"] for a in body["agencies"]}
+    assert "secret" not in answer.text.lower() and "PRIVATE KEY" not in answer.text

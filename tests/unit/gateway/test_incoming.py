@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from lienthong.client.signing import check_incoming
@@ -94,4 +95,30 @@ def test_refuses_a_client_certificate_not_for_client_authentication(pki: DemoPKI
     )
     with pytest.raises(LienthongError) as caught:
         certificate_agency_code(server_only.certificate)
-    assert caught.value.code is ErrorCode.AUTH_FAILED
+    assert caught.value.code is ErrorCode.CLIENT_CERTIFICATE_NOT_FOR_TLS
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [
+        pytest.param(None, id="no-extended-key-usage"),
+        pytest.param((ExtendedKeyUsageOID.EMAIL_PROTECTION,), id="email-protection"),
+        pytest.param((ExtendedKeyUsageOID.CODE_SIGNING,), id="code-signing"),
+    ],
+)
+def test_a_personal_signer_certificate_does_not_authenticate_its_agency(
+    pki: DemoPKI, usage: tuple[x509.ObjectIdentifier, ...] | None
+) -> None:
+    """It carries the agency UID, like the organisation certificate, but is not for TLS."""
+    signer = pki.issue_custom(
+        common_name="Nguyễn Văn An",
+        title="Chủ tịch",
+        agency_code=NGHE_AN,
+        organisation="UBND tỉnh Nghệ An",
+        not_before=NOW - timedelta(days=1),
+        not_after=NOW + timedelta(days=30),
+        extended_key_usage=usage,
+    )
+    with pytest.raises(LienthongError) as caught:
+        certificate_agency_code(signer.certificate)
+    assert caught.value.code is ErrorCode.CLIENT_CERTIFICATE_NOT_FOR_TLS
