@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -589,6 +590,81 @@ def test_the_portal_operator_sees_sync_quality_with_real_contrasts(
     shots.take(operator, "tong-quan")
 
 
+def test_a_task_from_a_conclusion_notice_is_reported_extended_completed_and_steered(
+    browser: Browser, shipped: Shipped, shots: Shots
+) -> None:
+    """On a tablet (1024 px): the Government Office assigns a task from a conclusion notice,
+    the Ministry of Finance receives it, reports progress, asks an extension and proposes
+    completion; the office grants and confirms; the leader's steering page shows it."""
+    today = date.today()
+    office = _signed_in(browser, shipped, "theodoi", width=1024)
+    expect(office.get_by_role("heading", name="Danh sách nhiệm vụ")).to_be_visible()
+    assert office.locator("table.tasks tbody tr[data-code]").count() > 10  # the living demo
+    shots.take(office, "danh-sach-nhiem-vu")
+    office.get_by_role("link", name="Giao nhiệm vụ").click()
+    office.get_by_label("Loại văn bản").fill("Thông báo kết luận")
+    office.get_by_label("Số, ký hiệu").fill("451/TB-VPCP")
+    office.get_by_label("Người ký").fill("Trần Văn Sơn")
+    title = "Sửa đổi Nghị định về hóa đơn, chứng từ điện tử (hành trình)"
+    office.get_by_label("Tên nhiệm vụ").fill(title)
+    office.get_by_label("Nội dung").fill("Bộ Tài chính chủ trì, trình Chính phủ trong quý.")
+    office.get_by_label("Cơ quan chủ trì").fill("Bộ Tài chính")
+    office.get_by_label("Hạn hoàn thành").fill((today + timedelta(days=30)).isoformat())
+    shots.take(office, "giao-nhiem-vu")
+    office.get_by_role("button", name="Giao nhiệm vụ").click()
+    expect(office.get_by_text("Đã giao nhiệm vụ.")).to_be_visible()
+    expect(office.locator("#trang-thai")).to_have_text("Đã giao")
+    task_url = office.url.split("?")[0]
+
+    ministry = _signed_in(browser, shipped, "lanhdao.btc", width=1024)
+    ministry.get_by_role("link", name="Nhiệm vụ được giao").click()
+    ministry.get_by_role("link", name=task_url.rsplit("/", 1)[1]).click()
+    ministry.locator('form[data-action="receive"] button').click()
+    expect(ministry.locator("#trang-thai")).to_have_text("Đã tiếp nhận")
+    ministry.locator('form[data-action="report_progress"] textarea').fill(
+        "Đã lấy ý kiến các bộ, ngành; đang tổng hợp."
+    )
+    ministry.locator('form[data-action="report_progress"] button').click()
+    expect(ministry.locator("#trang-thai")).to_have_text("Đang thực hiện")
+    asked = (today + timedelta(days=60)).isoformat()
+    ministry.locator('form[data-action="request_extension"] textarea').fill(
+        "Chờ ý kiến thẩm định của Bộ Tư pháp"
+    )
+    ministry.locator('form[data-action="request_extension"] input[type=date]').fill(asked)
+    ministry.locator('form[data-action="request_extension"] button').click()
+    expect(ministry.get_by_text("Đã gửi đề nghị gia hạn.")).to_be_visible()
+    shots.take(ministry, "de-nghi-gia-han")
+
+    office.goto(task_url)
+    office.locator('form[data-action="grant_extension"] button').click()
+    expect(office.get_by_text("Đã đồng ý gia hạn.")).to_be_visible()
+    expect(office.get_by_text("đã gia hạn 1 lần")).to_be_visible()
+
+    ministry.goto(task_url)
+    ministry.locator('form[data-action="propose_complete"] input[name=document_id]').fill(
+        "5f0c2b7e-1d3a-4c55-9e21-0a7c3d9b8e41"
+    )
+    ministry.locator('form[data-action="propose_complete"] button').click()
+    expect(ministry.locator("#trang-thai")).to_have_text("Đề nghị hoàn thành")
+
+    office.goto(task_url)
+    office.locator('form[data-action="confirm_complete"] button').click()
+    expect(office.locator("#trang-thai")).to_have_text("Đã hoàn thành")
+    expect(office.locator("#tinh-trang-han")).to_have_text("Hoàn thành đúng hạn")
+    history = office.locator("#lich-su").inner_text()
+    for step in ("Giao nhiệm vụ", "Tiếp nhận", "Báo cáo tiến độ", "Đồng ý gia hạn", "Xác nhận"):
+        assert step in history, history
+    shots.take(office, "da-hoan-thanh")
+
+    leader = _signed_in(browser, shipped, "lanhdao.vpcp", width=1024)
+    leader.get_by_role("link", name="Điều hành").click()
+    expect(leader.get_by_role("heading", name="Xếp hạng cơ quan chủ trì")).to_be_visible()
+    ranking = leader.locator("table.ranking").inner_text()
+    assert "Bộ Tài chính" in ranking and "UBND tỉnh Nghệ An" in ranking
+    assert int(leader.locator("#so-qua-han").inner_text().replace(".", "")) > 0
+    shots.take(leader, "dieu-hanh-1024")
+
+
 # Every page a role starts from, as the demo shows it: nothing wider than the screen (tables
 # scroll inside their own box), no page without data, no English or error code on screen.
 LAYOUT_PAGES: dict[str | None, tuple[str, ...]] = {
@@ -596,6 +672,7 @@ LAYOUT_PAGES: dict[str | None, tuple[str, ...]] = {
     "vanhanh": ("/giam-sat", "/giam-sat/don-vi", "/giam-sat/van-chuyen"),
     "baocao.nghean": ("/bao-cao", "/bao-cao/trung-tam"),
     "dichvucong": ("/dich-vu-cong/quan-tri", "/dich-vu-cong/quan-tri/xep-hang"),
+    "theodoi": ("/nhiem-vu", "/dieu-hanh", "/nhiem-vu/thong-ke"),
     None: ("/dich-vu-cong", "/dich-vu-cong/phan-anh/cong-khai"),
 }
 WIDTHS = (1366, 1024, 390)

@@ -65,16 +65,18 @@ def _at(day: date, hour: int = 9) -> datetime:
 def seed_demo_tasks(
     service: TaskService, clock: FixedClock, now: datetime, advance: Advance | None = None
 ) -> dict[str, int]:
-    """Replay the demo's tasks up to ``now``; counts of tasks added and of events recorded."""
+    """Replay the demo's tasks up to ``now``; the demo's tasks and their events (the same
+    counts on a second run, which adds nothing)."""
     rng = random.Random(20270104)
     today = now.astimezone(VN_TZ).date()
-    added = events = 0
+    codes = []
     for n in range(1, TOTAL + 1):
         assigned_on = today - timedelta(days=rng.randint(5, 180))
         lead = LEADS[n % len(LEADS)]
         title, output = SUBJECTS[rng.randrange(len(SUBJECTS))]
         kind, suffix, signer, authority = SOURCES[rng.randrange(len(SOURCES))]
-        code = f"NV-{assigned_on.year}-{VPCP}-D{n:04d}"
+        code = f"NV-DEMO-{VPCP}-{n:04d}"  # the same on every run, any day
+        codes.append(code)
         periodic = n % 9 == 0
         deadline = (
             Deadline.every(Recurrence.MONTHLY, 20)
@@ -107,12 +109,12 @@ def seed_demo_tasks(
             continue
         clock.set(_at(assigned_on))
         service.assign(task, actor=OFFICER)
-        added += 1
-        events += 1 + _replay(service, clock, code, lead, task, today, rng)
+        _replay(service, clock, code, lead, task, today, rng)
         if advance is not None:
             advance()
     clock.set(now)
-    return {"tasks": added, "task_events": events}
+    events = sum(len(service.history(code, None)) for code in codes)
+    return {"tasks": len(codes), "task_events": events}
 
 
 def _exists(service: TaskService, code: str) -> bool:
