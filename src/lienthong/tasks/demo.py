@@ -179,7 +179,10 @@ def _replay(
     if fate > 0.85:
         return done  # still open (overdue once its deadline passes)
     finish = (due - task.assigned_on).days
-    target = task.assigned_on + timedelta(days=rng.randint(finish // 2, finish + 20))
+    # Most leads finish before the deadline; about one in four after it.
+    late = rng.random() < 0.25
+    spread = (finish + 1, finish + 25) if late else (finish // 2, max(finish // 2, finish - 2))
+    target = task.assigned_on + timedelta(days=rng.randint(*spread))
     wait = (target - day).days
     if wait > 0 and not step(wait):
         return done
