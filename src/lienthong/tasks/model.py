@@ -511,12 +511,20 @@ def agency_stats(
 ) -> list[AgencyTaskStats]:
     """From ``(lead code, timeliness, extensions granted)`` per task to one line per agency,
     in agency code order; withdrawn tasks are not counted."""
+    return agency_stats_counts((code, state, 1, granted) for code, state, granted in rows)
+
+
+def agency_stats_counts(
+    rows: Iterable[tuple[str, Timeliness, int, int]],
+) -> list[AgencyTaskStats]:
+    """The same from ``(lead code, timeliness, tasks, extensions granted)`` groups (what the
+    database aggregates)."""
     counts: dict[str, Counter[Timeliness]] = {}
     extensions: Counter[str] = Counter()
-    for code, state, granted in rows:
+    for code, state, n, granted in rows:
         if state is Timeliness.WITHDRAWN:
             continue
-        counts.setdefault(code, Counter())[state] += 1
+        counts.setdefault(code, Counter())[state] += n
         extensions[code] += granted
     return [
         AgencyTaskStats(

@@ -44,8 +44,9 @@ from lienthong.tasks.model import (
     TaskFacts,
     TaskState,
     Timeliness,
-    agency_stats,
+    agency_stats_counts,
     deadline_problems,
+    effective_due,
     new_task_problems,
     next_due,
     next_state,
@@ -213,6 +214,8 @@ class TaskService:
             if store.code_exists(session, code):
                 raise TaskError(f"a task with code {code} exists", detail={"code": code})
             row = _new_row(task, code, now)
+            if row.due_on is not None:
+                row.effective_due_on = effective_due(row.due_on, self.calendar)
             session.add(row)
             session.flush()
             for agency in task.coordinator_codes:
@@ -323,28 +326,24 @@ class TaskService:
         return [self._view(r, tuple(coordinators[r.id]), reports[r.id]) for r in rows]
 
     def stats(self, agency: str | None, on: date | None = None) -> list[AgencyTaskStats]:
-        """One line per lead agency for the tasks ``agency`` sees, as of ``on`` (today)."""
+        """One line per lead agency for the tasks ``agency`` sees, as of ``on`` (today): the
+        database counts the dated and open-ended tasks, the periodic ones (a few) are decided
+        here from their reports."""
         on = on or self.today()
         with self.db.read() as session:
-            rows = store.stats_rows(session, agency=agency, assigned_until=on)
-            periodic = [r[0] for r in rows if r[4] == DeadlineKind.PERIODIC]
-            reports = store.report_dates(session, periodic)
-        out = []
+            grouped = store.timeliness_counts(session, agency=agency, on=on)
+            rows = store.periodic_rows(session, agency=agency, assigned_until=on)
+            reports = store.report_dates(session, [r[0] for r in rows])
+        counts = [(lead, Timeliness(bucket), n, g) for lead, bucket, n, g in grouped]
         for r in rows:
             facts = TaskFacts(
-                state=TaskState(r[2]),
+                state=TaskState(r[2]) if r[10] is None or r[10] <= on else TaskState.IN_PROGRESS,
                 assigned_on=r[3],
                 deadline=deadline_of(r[4], r[5], r[6], r[7], r[8]),
-                proposed_on=r[9],
-                completed_on=r[10] if r[10] is None or r[10] <= on else None,
-                reports=tuple(reports.get(r[0], ())),
+                reports=tuple(d for d in reports.get(r[0], ()) if d <= on),
             )
-            if facts.completed_on is None and facts.state is TaskState.COMPLETED:
-                facts = TaskFacts(
-                    TaskState.IN_PROGRESS, facts.assigned_on, facts.deadline, reports=facts.reports
-                )
-            out.append((r[1], timeliness(facts, on, self.calendar), int(r[11] or 0)))
-        return agency_stats(out)
+            counts.append((r[1], timeliness(facts, on, self.calendar), 1, int(r[11] or 0)))
+        return agency_stats_counts(counts)
 
     def reminders(self, on: date | None = None) -> list[TaskReminder]:
         """The reminders due on ``on`` for every open task (for the outbox job)."""
@@ -463,6 +462,7 @@ class TaskService:
             note["previous_due_on"] = row.due_on.isoformat()
             note["due_on"] = due.isoformat()
             row.due_on = due
+            row.effective_due_on = effective_due(due, self.calendar)
             row.extension_pending = False
             row.requested_due_on = None
             row.extensions_granted = (row.extensions_granted or 0) + 1

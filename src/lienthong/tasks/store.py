@@ -22,6 +22,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
+    case,
     func,
     or_,
     select,
@@ -52,6 +54,8 @@ class TaskRow(Base):
     deadline_kind: Mapped[str] = mapped_column(String(16))
     due_on: Mapped[date | None] = mapped_column(Date)  # the current deadline (after extensions)
     original_due_on: Mapped[date | None] = mapped_column(Date)
+    # ``due_on`` rolled to a working day (what timeliness compares with), kept with it.
+    effective_due_on: Mapped[date | None] = mapped_column(Date)
     recurrence: Mapped[str | None] = mapped_column(String(16))
     due_day: Mapped[int | None] = mapped_column(Integer)
     review_on: Mapped[date | None] = mapped_column(Date)
@@ -217,10 +221,10 @@ def by_source_document(session: Session, document_id: str) -> list[TaskRow]:
     )
 
 
-def stats_rows(
+def periodic_rows(
     session: Session, *, agency: str | None, assigned_until: date
 ) -> list[tuple[Any, ...]]:
-    """The columns timeliness needs, for every task assigned by ``assigned_until``."""
+    """The columns timeliness needs, for the periodic tasks assigned by ``assigned_until``."""
     query = select(
         TaskRow.id,
         TaskRow.lead_code,
@@ -235,7 +239,51 @@ def stats_rows(
         TaskRow.completed_on,
         TaskRow.extensions_granted,
         TaskRow.last_report_on,
-    ).where(TaskRow.assigned_on <= assigned_until)
+    ).where(TaskRow.assigned_on <= assigned_until, TaskRow.deadline_kind == "periodic")
     if agency is not None:
         query = query.where(visible_to(agency))
     return [tuple(r) for r in session.execute(query)]
+
+
+WITHDRAWN = ("cancelled", "replaced", "merged")
+
+
+def timeliness_counts(
+    session: Session, *, agency: str | None, on: date
+) -> list[tuple[str, str, int, int]]:
+    """``(lead, bucket, tasks, extensions granted)`` of the dated and open-ended tasks assigned
+    by ``on``, timeliness decided by the database (periodic tasks are left to the caller). The
+    buckets follow ``tasks.model.timeliness``: ``no_deadline``, ``done_on_time``, ``done_late``,
+    ``overdue``, ``on_track`` (a pending proposal made in time counts as on track)."""
+    done = and_(TaskRow.state == "completed", TaskRow.completed_on <= on)
+    bucket = case(
+        (TaskRow.deadline_kind == "none", "no_deadline"),
+        (and_(done, TaskRow.completed_on <= TaskRow.effective_due_on), "done_on_time"),
+        (done, "done_late"),
+        (
+            and_(
+                TaskRow.state == "proposed_complete",
+                TaskRow.proposed_on <= TaskRow.effective_due_on,
+            ),
+            "on_track",
+        ),
+        (TaskRow.effective_due_on < on, "overdue"),
+        else_="on_track",
+    ).label("bucket")
+    query = (
+        select(
+            TaskRow.lead_code,
+            bucket,
+            func.count(),
+            func.coalesce(func.sum(TaskRow.extensions_granted), 0),
+        )
+        .where(
+            TaskRow.assigned_on <= on,
+            TaskRow.deadline_kind != "periodic",
+            TaskRow.state.not_in(WITHDRAWN),
+        )
+        .group_by(TaskRow.lead_code, bucket)
+    )
+    if agency is not None:
+        query = query.where(visible_to(agency))
+    return [(str(a), str(b), int(n), int(g)) for a, b, n, g in session.execute(query)]

@@ -15,7 +15,7 @@ from lienthong.clock import FixedClock
 from lienthong.db import Database
 from lienthong.secrets import Sealer
 from lienthong.tasks.demo import TOTAL, seed_demo_tasks
-from lienthong.tasks.model import Timeliness
+from lienthong.tasks.model import Timeliness, agency_stats
 from lienthong.tasks.service import TaskService
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
@@ -38,6 +38,11 @@ def test_the_demo_tasks_cover_every_outcome_and_are_idempotent(
     assert any(t.row.extensions_granted for t in tasks)
     assert any(t.row.deadline_kind == "periodic" for t in tasks)
     assert {t.row.lead_code for t in tasks} >= {"000.00.00.G12", "H01"}
+    # The database's counts agree with the rules applied task by task.
+    by_rule = agency_stats(
+        [(t.row.lead_code, t.timeliness, t.row.extensions_granted) for t in tasks]
+    )
+    assert service.stats(None) == by_rule
     again = seed_demo_tasks(service, clock, NOW)
     assert again == first  # nothing added
     assert len(service.tasks(None, limit=1000)) == TOTAL

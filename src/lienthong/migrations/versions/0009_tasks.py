@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("deadline_kind", sa.String(length=16), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("original_due_on", sa.Date(), nullable=True),
+        sa.Column("effective_due_on", sa.Date(), nullable=True),
         sa.Column("recurrence", sa.String(length=16), nullable=True),
         sa.Column("due_day", sa.Integer(), nullable=True),
         sa.Column("review_on", sa.Date(), nullable=True),
