@@ -28,6 +28,7 @@ from lienthong.tasks.model import (
     TIMELINESS_LABELS,
     TRANSITIONS,
     Action,
+    AgencyTaskStats,
     Authority,
     Deadline,
     DeadlineKind,
@@ -436,31 +437,29 @@ async def steering(request: Request, user: Steering) -> Response:
     _nav(request, user, "/dieu-hanh")
     today = service.today()
     agency = None if user.has(Role.OPERATOR) else user.agency_code
-    tasks = await run_in_threadpool(service.tasks, agency, limit=10_000)
     lines = await run_in_threadpool(service.stats, agency, today)
     yesterday = await run_in_threadpool(service.stats, agency, today - timedelta(days=1))
     ranking = sorted(lines, key=lambda s: (-(s.rate if s.rate is not None else -1), s.agency_code))
-    summary = summarise([t.timeliness for t in tasks])
-    before = {t: 0 for t in Timeliness}
-    for s in yesterday:
-        before[Timeliness.OVERDUE] += s.overdue
-        before[Timeliness.DONE_ON_TIME] += s.done_on_time
-        before[Timeliness.DONE_LATE] += s.done_late
-    pending = [
-        t for t in tasks if t.row.extension_pending or t.state is TaskState.PROPOSED_COMPLETE
-    ]
+    since = container_of(request).clock.now() - timedelta(days=1)
     context = {
-        "summary": summary,
-        "before": before,
+        "summary": _totals(lines),
+        "before": _totals(yesterday),
         "ranking": ranking,
-        "overdue": [t for t in tasks if t.timeliness is Timeliness.OVERDUE][:20],
-        "pending": pending[:20],
+        "overdue": await run_in_threadpool(service.overdue, agency, 20),
+        "pending": await run_in_threadpool(service.awaiting_decision, agency, 20),
+        "changes": await run_in_threadpool(service.changes_since, agency, since),
         "names": await _names(request),
         "today": today,
         "documents": await run_in_threadpool(_documents, request, today),
+        "action_label": views.action_label,
         **_labels(),
     }
     return render(request, "tasks/steering.html", context)
+
+
+def _totals(lines: list[AgencyTaskStats]) -> dict[str, int]:
+    keys = ("assigned", "in_progress", "overdue", "done_on_time", "done_late", "no_deadline")
+    return {k: sum(getattr(s, k) for s in lines) for k in (*keys, "extensions")}
 
 
 def _documents(request: Request, today: date) -> dict[str, int] | None:

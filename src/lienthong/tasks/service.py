@@ -345,6 +345,28 @@ class TaskService:
             counts.append((r[1], timeliness(facts, on, self.calendar), 1, int(r[11] or 0)))
         return agency_stats_counts(counts)
 
+    def overdue(self, agency: str | None, limit: int = 20) -> list[Task]:
+        """Dated tasks past their deadline today, oldest first (the steering view's list)."""
+        return self._rows(
+            lambda s: store.overdue_rows(s, agency=agency, on=self.today(), limit=limit)
+        )
+
+    def awaiting_decision(self, agency: str | None, limit: int = 20) -> list[Task]:
+        return self._rows(lambda s: store.awaiting_decision(s, agency=agency, limit=limit))
+
+    def changes_since(self, agency: str | None, since: datetime) -> dict[str, int]:
+        with self.db.read() as session:
+            return store.changes_since(session, agency=agency, since=since)
+
+    def _rows(self, query: Any) -> list[Task]:
+        with self.db.read() as session:
+            rows = query(session)
+            ids = [r.id for r in rows]
+            coordinators = store.coordinators(session, ids)
+            reports = store.report_dates(session, ids)
+            session.expunge_all()
+        return [self._view(r, tuple(coordinators[r.id]), reports[r.id]) for r in rows]
+
     def reminders(self, on: date | None = None) -> list[TaskReminder]:
         """The reminders due on ``on`` for every open task (for the outbox job)."""
         on = on or self.today()

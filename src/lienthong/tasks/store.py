@@ -287,3 +287,47 @@ def timeliness_counts(
     if agency is not None:
         query = query.where(visible_to(agency))
     return [(str(a), str(b), int(n), int(g)) for a, b, n, g in session.execute(query)]
+
+
+OPEN = ("assigned", "received", "in_progress", "proposed_complete", "returned")
+
+
+def overdue_rows(session: Session, *, agency: str | None, on: date, limit: int) -> list[TaskRow]:
+    """Open dated tasks past their (rolled) deadline on ``on``, oldest deadline first; a
+    proposal made in time does not count (``tasks.model.timeliness``)."""
+    in_time = and_(
+        TaskRow.state == "proposed_complete", TaskRow.proposed_on <= TaskRow.effective_due_on
+    )
+    query = select(TaskRow).where(
+        TaskRow.state.in_(OPEN),
+        TaskRow.deadline_kind == "date",
+        TaskRow.effective_due_on < on,
+        ~in_time,
+    )
+    if agency is not None:
+        query = query.where(visible_to(agency))
+    return list(session.scalars(query.order_by(TaskRow.effective_due_on, TaskRow.id).limit(limit)))
+
+
+def awaiting_decision(session: Session, *, agency: str | None, limit: int) -> list[TaskRow]:
+    """Tasks waiting for the assigning office: a completion proposed or an extension asked."""
+    query = select(TaskRow).where(
+        or_(TaskRow.state == "proposed_complete", TaskRow.extension_pending.is_(True))
+    )
+    if agency is not None:
+        query = query.where(visible_to(agency))
+    return list(session.scalars(query.order_by(TaskRow.updated_at.desc()).limit(limit)))
+
+
+def changes_since(session: Session, *, agency: str | None, since: datetime) -> dict[str, int]:
+    """How many steps of each kind were recorded since ``since`` (what changed since
+    yesterday)."""
+    query = (
+        select(TaskEventRow.action, func.count())
+        .join(TaskRow, TaskRow.id == TaskEventRow.task_id)
+        .where(TaskEventRow.at >= since)
+        .group_by(TaskEventRow.action)
+    )
+    if agency is not None:
+        query = query.where(visible_to(agency))
+    return {str(a): int(n) for a, n in session.execute(query)}

@@ -117,6 +117,7 @@ def test_assign_report_extend_complete_and_steer_on_the_pages(hub: Hub) -> None:
     assert steering.status_code == 200
     assert "Xếp hạng cơ quan chủ trì" in steering.text and "Bộ Tài chính" in steering.text
     assert "100%" in steering.text
+    assert "xác nhận hoàn thành 1" in steering.text  # what changed in the last 24 hours
     stats = office.get("/nhiem-vu/thong-ke").text
     assert "Bộ Tài chính" in stats
 
