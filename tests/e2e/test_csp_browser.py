@@ -14,7 +14,7 @@ from lienthong.db import Database
 from lienthong.trust.pki import DemoPKI
 from tests.e2e.browser import browser
 from tests.integration.clerk.conftest import PASSWORD, Office, clerk_pki, make_office
-from tests.support import GOV_OFFICE, NGHE_AN, document_bytes, send
+from tests.support import GOV_OFFICE, NGHE_AN, document_bytes, register, send
 
 __all__ = ["browser", "clerk_pki"]  # fixtures used here
 
@@ -31,6 +31,7 @@ def office(sqlite_db: Database, tmp_path: Path, clerk_pki: DemoPKI) -> Iterator[
 
 def test_pages_work_under_the_csp_with_no_violation(browser: Browser, office: Office) -> None:
     send(office.container, GOV_OFFICE, document_bytes(GOV_OFFICE, [NGHE_AN], subject=SUBJECT))
+    register(office.container, "000.01.00.G12", "Vụ Ngân sách", level=2)  # indented in lists
     context = browser.new_context(base_url=office.server.url, locale="vi-VN")
     page = context.new_page()
     console: list[str] = []
