@@ -137,6 +137,10 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.add_middleware(NoStoreForSignedIn)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(_Timing)
+    if settings.trusted_proxy_addresses:
+        from lienthong.web.proxy import TrustedProxy
+
+        app.add_middleware(TrustedProxy, trusted=settings.trusted_proxy_addresses)
 
     @app.get("/livez", tags=["operations"])
     async def livez() -> JSONResponse:
