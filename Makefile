@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 export PORT
 
-.PHONY: run test test-fast lint format bench clean browsers
+.PHONY: run test test-fast lint format bench clean browsers proxy
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ browsers:
 	@test -x /usr/bin/chromium || { echo "Installing chromium (browser tests)..."; \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null; }
 
-test: $(STAMP) browsers
+# nginx for the reverse-proxy layout test (tests/e2e/test_behind_proxy.py), likewise.
+proxy:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { echo "Installing nginx (proxy tests)..."; \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light) >/dev/null; }
+
+test: $(STAMP) browsers proxy
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

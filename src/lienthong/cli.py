@@ -88,6 +88,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int) -> None:
     """Run the hub under uvicorn (``workers`` processes share the database and blobs), every
     worker with exactly ``settings`` (handed down through the environment)."""
     from lienthong.config import hand_to_workers
+    from lienthong.web.tls import HTTP_PROTOCOL
 
     hand_to_workers(settings)
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -101,7 +102,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int) -> None:
         log_level=settings.log_level.lower(),
         access_log=False,
         timeout_keep_alive=settings.http_keep_alive_seconds,
-        **tls_options(settings),
+        **{"http": HTTP_PROTOCOL, **tls_options(settings)},
     )
 
 

@@ -59,6 +59,39 @@ class Settings(BaseSettings):
             "the moment the hub closes it (a request lost in flight)"
         ),
     )
+    http_header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds a connection may take to send a request's line and headers (counted from "
+            "its first byte, or from the connection's opening); then it is closed (slowloris)"
+        ),
+    )
+    http_body_idle_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "Seconds a request body may stall (no byte arriving while the hub waits for one) "
+            "before the connection is closed; a large upload that keeps flowing is not cut"
+        ),
+    )
+    http_max_connections_per_address: int = Field(
+        default=64,
+        ge=0,
+        description=(
+            "Open connections one client address may hold per worker process; one more is "
+            "closed at once (0: no cap). Behind a reverse proxy, the proxy's own limit applies "
+            "per client and the proxy's address is exempt (see trusted_proxies)"
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses of reverse proxies whose X-Forwarded-For, "
+            "X-Forwarded-Proto and verified-client headers (X-Client-Verify: SUCCESS, "
+            "X-Client-Cert) are believed; from any other address those headers are ignored"
+        ),
+    )
     max_header_bytes: int = Field(
         default=2 * 1024 * 1024,
         description="Largest total of non-attachment XML text accepted (envelope, header)",
@@ -324,6 +357,10 @@ class Settings(BaseSettings):
         if self.trusted_roots is not None:
             return self.trusted_roots
         return self.resolved_pki_dir / "root.pem"
+
+    @property
+    def trusted_proxy_addresses(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.trusted_proxies.split(",") if a.strip())
 
     @property
     def staging_dir(self) -> Path:

@@ -11,15 +11,19 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lienthong import __version__
 from lienthong.client.rest import HubError
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.gateway.service import GatewayService
 from lienthong.web import faults as web_faults
+
+ROUTING_CODES = {404: ErrorCode.ROUTE_NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}
 
 
 class StatusRequest(BaseModel):
@@ -75,6 +79,24 @@ def create_gateway_app(service: GatewayService, *, token: str, retry_after: int 
         body = {"code": exc.code, "message": exc.message, "detail": exc.detail}
         headers = {"Retry-After": f"{exc.retry_after:g}"} if exc.retry_after is not None else None
         return JSONResponse({"error": body}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # The documented envelope with a stable code, not FastAPI's {"detail": [...]}.
+        refusal = LienthongError(
+            "The request parameters are invalid.",
+            code=ErrorCode.REQUEST_INVALID,
+            detail={"errors": [str(e.get("msg")) for e in exc.errors()]},
+        )
+        return JSONResponse({"error": refusal.as_dict()}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _routing(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = ROUTING_CODES.get(exc.status_code, ErrorCode.REQUEST_INVALID)
+        refusal = LienthongError(code=code)
+        return JSONResponse(
+            {"error": refusal.as_dict()}, status_code=exc.status_code, headers=exc.headers
+        )
 
     # The gateway's own SQLite file or package folder failing (a full disk): 503, not 500.
     web_faults.install(app, retry_after, object_store=False)

@@ -21,9 +21,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+from sqlalchemy import select
+
+from lienthong.client.rest import HubError
 from lienthong.client.signing import SigningClient
 from lienthong.clock import Clock, as_utc
-from lienthong.db import Database
+from lienthong.db import MAX_ROW_ID, Database
 from lienthong.edxml import build_status, make_status
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.gateway import store
@@ -34,6 +38,11 @@ log = get_logger("lienthong.gateway")
 
 class GatewayError(LienthongError):
     default_code = ErrorCode.REQUEST_INVALID
+
+
+# Hub answers that sending the same package again cannot change (a refusal of the package or
+# of the credentials); 408, 409 (in progress), 429 and 5xx may succeed later.
+FINAL_REFUSALS = frozenset({400, 401, 403, 404, 413, 415, 422})
 
 
 class GatewayService:
@@ -63,6 +72,22 @@ class GatewayService:
             tmp.replace(path)
         return digest
 
+    def _forget(self, key: str, digest: str) -> None:
+        """Drop an outgoing package the hub refused for good (a retry would be refused again):
+        a refused send leaves nothing in the gateway either."""
+        with self.db.unit_of_work() as session:
+            row = store.outgoing(session, key)
+            if row is not None and row.answer is None:
+                session.delete(row)
+                session.flush()
+            shared = session.scalar(
+                select(store.Outgoing.idempotency_key).where(
+                    store.Outgoing.package_sha256 == digest
+                )
+            )
+        if shared is None:
+            (self.packages / f"{digest}.xml").unlink(missing_ok=True)
+
     def _read(self, digest: str) -> bytes:
         return (self.packages / f"{digest}.xml").read_bytes()
 
@@ -85,7 +110,13 @@ class GatewayService:
             if row is not None and row.answer is not None:
                 return {**row.answer, "replay": True}
             if row is None:
-                signed_digest = self._write(self.client.sign(raw))
+                try:
+                    signed = self.client.sign(raw)
+                except etree.XMLSyntaxError as exc:
+                    raise GatewayError(
+                        "The body is not well-formed XML.", code=ErrorCode.PACKAGE_MALFORMED
+                    ) from exc
+                signed_digest = self._write(signed)
                 session.add(
                     store.Outgoing(
                         idempotency_key=key,
@@ -96,7 +127,12 @@ class GatewayService:
                 )
             else:
                 signed_digest = row.package_sha256
-        sent = self.client.send_signed(self._read(signed_digest), idempotency_key=key)
+        try:
+            sent = self.client.send_signed(self._read(signed_digest), idempotency_key=key)
+        except HubError as exc:
+            if exc.status in FINAL_REFUSALS:
+                self._forget(key, signed_digest)  # sending again cannot succeed
+            raise
         answer = {
             **sent.answer,
             "idempotency_key": key,
@@ -197,7 +233,9 @@ class GatewayService:
 
     def package(self, incoming_id: int) -> bytes:
         with self.db.read() as session:
-            row = session.get(store.Incoming, incoming_id)
+            row = (
+                session.get(store.Incoming, incoming_id) if 0 < incoming_id <= MAX_ROW_ID else None
+            )
             if row is None:
                 raise GatewayError(code=ErrorCode.DELIVERY_NOT_FOUND, detail={"id": incoming_id})
             return self._read(row.package_sha256)

@@ -113,8 +113,17 @@ def _form_token(request: Request) -> str:
     return request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(24)
 
 
-def _with_cookie(response: Response, token: str) -> Response:
-    response.set_cookie(FORM_COOKIE, token, max_age=7200, httponly=True, samesite="lax", path=BASE)
+def _with_cookie(request: Request, response: Response, token: str) -> Response:
+    """The form cookie; ``Secure`` when the page came over TLS (never sent back in clear)."""
+    response.set_cookie(
+        FORM_COOKIE,
+        token,
+        max_age=7200,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path=BASE,
+    )
     return response
 
 
@@ -146,7 +155,7 @@ async def feedback_form(request: Request) -> Response:
     agencies = await run_in_threadpool(feedback_of(request).agency_names)
     context = {"form_token": token, "values": {}, "agencies": agencies}
     response = render(request, "portal/feedback_form.html", context)
-    return _with_cookie(response, token)
+    return _with_cookie(request, response, token)
 
 
 @router.post(f"{BASE}/phan-anh/gui")
@@ -207,7 +216,7 @@ async def feedback_submit(
         },
         status=status,
     )
-    return _with_cookie(response, token)
+    return _with_cookie(request, response, token)
 
 
 @router.get(f"{BASE}/phan-anh/tra-cuu")

@@ -149,7 +149,7 @@ class ReportingService(ReceiverDecisions):
             )
 
     def _load(self, session: Session, submission_id: int) -> store.SubmissionRow:
-        row = session.get(store.SubmissionRow, submission_id, with_for_update=True)
+        row = store.get_submission(session, submission_id, lock=True)
         if row is None:
             raise refuse(ErrorCode.REPORT_NOT_FOUND, id=submission_id)
         return row
@@ -447,12 +447,12 @@ class ReportingService(ReceiverDecisions):
 
     def submission(self, submission_id: int) -> Submission:
         with self.db.read() as session:
-            row = session.get(store.SubmissionRow, submission_id)
+            row = store.get_submission(session, submission_id)
             if row is None:
                 raise refuse(ErrorCode.REPORT_NOT_FOUND, id=submission_id)
             return view_of(session, row)
 
     def signed_pdf(self, submission_id: int) -> bytes | None:
         with self.db.read() as session:
-            row = session.get(store.SubmissionRow, submission_id)
+            row = store.get_submission(session, submission_id)
             return None if row is None else row.signed_pdf

@@ -38,7 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from lienthong.db import Base
+from lienthong.db import MAX_ROW_ID, Base
 
 
 class UnitRow(Base):
@@ -520,7 +520,18 @@ def add_request(
 
 
 def get_request(session: Session, request_id: int, *, lock: bool = False) -> RequestRow | None:
+    if not 0 < request_id <= MAX_ROW_ID:
+        return None  # no row has that id (and the driver could not even send it)
     return session.get(RequestRow, request_id, with_for_update=lock)
+
+
+def get_submission(
+    session: Session, submission_id: int, *, lock: bool = False
+) -> SubmissionRow | None:
+    """The submission, or ``None`` (also for an id no row can have: a URL's 10**30)."""
+    if not 0 < submission_id <= MAX_ROW_ID:
+        return None
+    return session.get(SubmissionRow, submission_id, with_for_update=lock)
 
 
 def recipients_of(session: Session, request_id: int) -> list[RequestRecipientRow]:

@@ -137,6 +137,10 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.add_middleware(NoStoreForSignedIn)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(_Timing)
+    if settings.trusted_proxy_addresses:
+        from lienthong.web.proxy import TrustedProxy
+
+        app.add_middleware(TrustedProxy, trusted=settings.trusted_proxy_addresses)
 
     @app.get("/livez", tags=["operations"])
     async def livez() -> JSONResponse:
@@ -159,7 +163,17 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         body = {**readiness.as_dict(), "version": __version__}
         return JSONResponse(body, status_code=200 if readiness.ok else 503)
 
-    @app.get("/metrics", tags=["operations"])
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "Prometheus text exposition format",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        },
+    )
     async def prometheus(request: Request) -> Response:
         readiness = await _readiness(request)
         body, content_type = metrics.render(readiness.metric_families() if readiness else ())

@@ -1,9 +1,10 @@
 """Security headers on every answer: what the browser may load, frame, sniff and tell others.
 
 - ``Content-Security-Policy``: scripts only from the hub's own origin (no inline script, no
-  ``eval``); styles from the hub too, plus inline ``style`` attributes and the print register's
-  ``<style>`` block (``'unsafe-inline'`` for styles only: a style cannot run code); no plugins;
-  forms post only to the hub; no page may be framed (``frame-ancestors 'none'``, clickjacking).
+  ``eval``); styles only from the hub's stylesheets (no ``'unsafe-inline'``: no ``style``
+  attribute, no ``<style>`` block; an injected style could still exfiltrate through selectors or
+  restyle a form); no plugins; forms post only to the hub; no page may be framed
+  (``frame-ancestors 'none'``, clickjacking).
 - ``X-Content-Type-Options: nosniff``: a blob served as text is never run as a script.
 - ``Referrer-Policy: same-origin``: a document number in a URL never leaves the hub.
 - ``Strict-Transport-Security`` only when the request came over TLS (a plain-HTTP development
@@ -16,7 +17,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )

@@ -3,8 +3,10 @@
 A browser keeps pages in its cache and shows them again on the back button: after signing out
 at a shared desk, the next person could read the previous user's inbox. Every response to a
 request carrying the web session cookie, and every response that sets or clears it (signing
-in, signing out), is marked ``no-store``; pages for nobody in particular (the portal's public
-pages, the static files) may be cached as usual.
+in, signing out), is marked ``no-store``, and so is every answer to a request that carries
+credentials (``Authorization``: HTTP Basic or a bearer token, the API's agencies): a shared
+proxy or a client's cache must not keep an agency's inbox. Pages for nobody in particular (the
+portal's public pages, the static files) may be cached as usual.
 """
 
 from __future__ import annotations
@@ -44,5 +46,7 @@ class NoStoreForSignedIn:
 def _carries_session(scope: Scope) -> bool:
     for name, value in scope.get("headers", []):
         if name == b"cookie" and f"{SESSION_COOKIE}=".encode() in value:
+            return True
+        if name == b"authorization" and value:
             return True
     return False

@@ -28,6 +28,8 @@ from typing import Any
 from cryptography import x509
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from lienthong.web.guard import ConnectionGuard
+
 CERT_REQS = {"none": ssl.CERT_NONE, "optional": ssl.CERT_OPTIONAL, "required": ssl.CERT_REQUIRED}
 
 
@@ -63,12 +65,32 @@ class _WithTLS:
         await self.app(scope, receive, send)
 
 
-class H11TLSProtocol(H11Protocol):
+class H11TLSProtocol(ConnectionGuard, H11Protocol):
+    """h11 with the TLS extension and the connection guards (:mod:`lienthong.web.guard`)."""
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if not self.guard_open(transport):
+            return
         tls = tls_extension(transport)
         if tls is not None:
             self.app = _WithTLS(self.app, tls)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.guard_closed()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        import h11
+
+        if self.conn.their_state is h11.IDLE:
+            self.guard_headers()
+        super().data_received(data)
+        state = self.conn.their_state
+        if state is h11.SEND_BODY:
+            self.guard_body()
+        elif state is not h11.IDLE:
+            self.guard_disarm()
 
 
 try:
@@ -77,12 +99,36 @@ except ImportError:  # pragma: no cover - httptools not installed
     HTTP_PROTOCOL = "lienthong.web.tls:H11TLSProtocol"
 else:
 
-    class HttpToolsTLSProtocol(HttpToolsProtocol):
+    class HttpToolsTLSProtocol(ConnectionGuard, HttpToolsProtocol):
+        """httptools with the TLS extension and the connection guards."""
+
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            if not self.guard_open(transport):
+                return
             tls = tls_extension(transport)
             if tls is not None:
                 self.app = _WithTLS(self.app, tls)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self.guard_closed()
+            super().connection_lost(exc)
+
+        def on_message_begin(self) -> None:
+            self.guard_headers()
+            super().on_message_begin()
+
+        def on_headers_complete(self) -> None:
+            super().on_headers_complete()
+            self.guard_body()
+
+        def on_body(self, body: bytes) -> None:
+            super().on_body(body)
+            self.guard_body()
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self.guard_disarm()
 
     HTTP_PROTOCOL = "lienthong.web.tls:HttpToolsTLSProtocol"
 

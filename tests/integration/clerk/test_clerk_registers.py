@@ -200,7 +200,9 @@ def test_the_register_of_incoming_documents_lists_what_was_registered(office: Of
     )
     assert "Không có văn bản nào trong khoảng thời gian này." in empty.text
     printed = clerk_b.get("/van-thu/so-den/in")
-    assert "size: A4 landscape" in printed.text and "15/VPCP-TTĐT" in printed.text
+    assert '<link rel="stylesheet" href="/static/print.css">' in printed.text
+    assert "15/VPCP-TTĐT" in printed.text
+    assert "size: A4 landscape" in clerk_b.get("/static/print.css").text  # no inline <style>
     assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in printed.text.upper()
 
 
