@@ -8,6 +8,7 @@ completion. A task of another agency does not exist on these pages (404, like th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lienthong.accounts.model import Role, User
 from lienthong.accounts.web import csrf_check, require_roles
+from lienthong.agencies.store import agencies_by_codes
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.messages import vietnamese
 from lienthong.tasks import export, views
@@ -76,9 +78,26 @@ def _message(exc: LienthongError) -> str:
     return vietnamese(exc.code)
 
 
-async def _names(request: Request) -> dict[str, str]:
-    agencies = await run_in_threadpool(container_of(request).agencies.list_all)
-    return {a.code: a.name for a in agencies}
+async def _names(request: Request, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """Agency names: of ``codes`` (what a page shows), or of every agency (the pickers)."""
+    if codes is None:
+        agencies = await run_in_threadpool(container_of(request).agencies.list_all)
+        return {a.code: a.name for a in agencies}
+    wanted = set(codes)
+    db = container_of(request).db
+
+    def load() -> dict[str, str]:
+        with db.read() as session:
+            return {c: a.name for c, a in agencies_by_codes(session, wanted).items()}
+
+    return await run_in_threadpool(load)
+
+
+def _codes(tasks: Iterable[Task]) -> set[str]:
+    found: set[str] = set()
+    for t in tasks:
+        found |= {t.row.lead_code, t.row.assigner_code, *t.coordinators}
+    return found
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -108,7 +127,7 @@ async def task_list(
     )
     context = {
         "tasks": tasks,
-        "names": await _names(request),
+        "names": await _names(request, _codes(tasks)),
         "summary": summarise([t.timeliness for t in tasks]),
         "filters": {"trang_thai": trang_thai, "han": han, "vai_tro": vai_tro},
         "title": "Danh sách nhiệm vụ",
@@ -138,7 +157,7 @@ async def export_tasks(
         assigner=code if vai_tro == "giao" else None,
         limit=10_000,
     )
-    body = export.tasks_xlsx(tasks, await _names(request))
+    body = export.tasks_xlsx(tasks, await _names(request, _codes(tasks)))
     headers = {"Content-Disposition": 'attachment; filename="nhiem-vu.xlsx"'}
     return Response(body, media_type=XLSX, headers=headers)
 
@@ -148,7 +167,7 @@ async def export_stats(request: Request, user: Worker, ngay: str = "") -> Respon
     service = tasks_of(request)
     on = _date(ngay) or service.today()
     lines = await run_in_threadpool(service.stats, user.agency_code, on)
-    body = export.stats_xlsx(lines, await _names(request))
+    body = export.stats_xlsx(lines, await _names(request, [s.agency_code for s in lines]))
     name = f"thong-ke-nhiem-vu-{on.isoformat()}.xlsx"
     return Response(
         body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
@@ -164,7 +183,7 @@ async def overdue(request: Request, user: Worker) -> Response:
     )
     context = {
         "tasks": tasks,
-        "names": await _names(request),
+        "names": await _names(request, _codes(tasks)),
         "summary": summarise([t.timeliness for t in tasks]),
         "filters": {"trang_thai": "", "han": "overdue", "vai_tro": ""},
         "title": "Nhiệm vụ quá hạn",
@@ -179,7 +198,8 @@ async def statistics(request: Request, user: Worker, ngay: str = "") -> Response
     _nav(request, user, f"{BASE}/thong-ke")
     on = _date(ngay) or service.today()
     lines = await run_in_threadpool(service.stats, user.agency_code, on)
-    context = {"lines": lines, "on": on, "names": await _names(request)}
+    names = await _names(request, [s.agency_code for s in lines])
+    context = {"lines": lines, "on": on, "names": names}
     return render(request, "tasks/stats.html", context)
 
 
@@ -362,7 +382,7 @@ async def _task_page(
     context: dict[str, Any] = {
         "task": task,
         "history": history,
-        "names": await _names(request),
+        "names": await _names(request, _codes([task]) | {e.agency_code for e in history}),
         "actions": allowed_actions(task, user.agency_code),
         "action_label": views.action_label,
         "error": error,
@@ -441,14 +461,18 @@ async def steering(request: Request, user: Steering) -> Response:
     yesterday = await run_in_threadpool(service.stats, agency, today - timedelta(days=1))
     ranking = sorted(lines, key=lambda s: (-(s.rate if s.rate is not None else -1), s.agency_code))
     since = container_of(request).clock.now() - timedelta(days=1)
+    overdue = await run_in_threadpool(service.overdue, agency, 20)
+    pending = await run_in_threadpool(service.awaiting_decision, agency, 20)
     context = {
         "summary": _totals(lines),
         "before": _totals(yesterday),
         "ranking": ranking,
-        "overdue": await run_in_threadpool(service.overdue, agency, 20),
-        "pending": await run_in_threadpool(service.awaiting_decision, agency, 20),
+        "overdue": overdue,
+        "pending": pending,
         "changes": await run_in_threadpool(service.changes_since, agency, since),
-        "names": await _names(request),
+        "names": await _names(
+            request, _codes([*overdue, *pending]) | {s.agency_code for s in lines}
+        ),
         "today": today,
         "documents": await run_in_threadpool(_documents, request, today),
         "action_label": views.action_label,
