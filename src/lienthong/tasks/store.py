@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -172,13 +173,14 @@ def report_dates(session: Session, task_ids: Iterable[int]) -> dict[int, list[da
 
 
 def visible_to(agency: str) -> Any:
-    """The tasks an agency may see: it assigned them, leads them or coordinates them."""
-    coordinated = select(TaskAgencyRow.task_id).where(TaskAgencyRow.agency_code == agency)
-    return or_(
-        TaskRow.assigner_code == agency,
-        TaskRow.lead_code == agency,
-        TaskRow.id.in_(coordinated),
+    """The tasks an agency may see: it assigned them, leads them or coordinates them. The lead
+    and coordinator look-ups are a union of indexed queries (a lead's few tasks are not found by
+    a scan); the assigning office, which sees most rows, matches on its own column."""
+    led = union_all(
+        select(TaskRow.id).where(TaskRow.lead_code == agency),
+        select(TaskAgencyRow.task_id).where(TaskAgencyRow.agency_code == agency),
     )
+    return or_(TaskRow.assigner_code == agency, TaskRow.id.in_(select(led.subquery().c[0])))
 
 
 def listing(
