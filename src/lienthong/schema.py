@@ -24,6 +24,7 @@ STORE_MODULES = (
     "lienthong.portal.store",
     "lienthong.lgsp.store",
     "lienthong.health.store",
+    "lienthong.remotesign.store",
 )
 
 
