@@ -142,7 +142,13 @@ def _compose(browser: Browser, office: Office, tmp_path: Path, subject: str) -> 
 
 @pytest.mark.parametrize("width", [390, 1024])
 def test_a_leader_signs_on_a_phone_or_tablet_through_the_remote_signing_service(
-    browser: Browser, office: Office, service_url: str, shots: Shots, tmp_path: Path, width: int
+    browser: Browser,
+    office: Office,
+    service_url: str,
+    leader_pki: DemoPKI,
+    shots: Shots,
+    tmp_path: Path,
+    width: int,
 ) -> None:
     subject = f"V/v ký số từ xa trên màn hình {width} px"
     _compose(browser, office, tmp_path, subject)
@@ -187,6 +193,11 @@ def test_a_leader_signs_on_a_phone_or_tablet_through_the_remote_signing_service(
     expect(
         leader.get_by_text(re.compile(f"Lãnh đạo đã ký \\({NAMES['lanhdao.vpcp']}"))
     ).to_be_visible()
+    report = leader.locator(".signature-report")
+    expect(report.get_by_text(NAMES["lanhdao.vpcp"])).to_be_visible()
+    expect(report.get_by_text("Hợp lệ")).to_be_visible()
+    serial = format(leader_pki.signer(GOV_OFFICE).serial, "x")
+    expect(report.get_by_text(serial)).to_be_visible()
     shots.take(leader, "da-ky")
     # No horizontal scrolling of the page itself at this width.
     overflow = leader.evaluate("document.documentElement.scrollWidth - window.innerWidth")

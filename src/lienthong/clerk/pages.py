@@ -585,6 +585,7 @@ async def _draft_page(
     await _nav(request, user, "/van-thu/soan-thao")
     await run_in_threadpool(_notices_seen, request, user, f"/van-thu/du-thao/{draft_id}")
     context = await run_in_threadpool(_draft_context, service, row)
+    context["signatures"] = await run_in_threadpool(service.draft_signatures, user, draft_id)
     return render(
         request, "clerk/draft.html", {**context, "draft": row, "flash": flash}, status=status
     )

@@ -903,6 +903,27 @@ class ClerkService:
             ctype = "application/pdf"
         return data, name, ctype
 
+    def draft_signatures(self, user: User, draft_id: int) -> list[dict[str, Any]]:
+        """The signed draft's PDF signatures checked now (who signed, with which certificate,
+        when); empty while unsigned or without a trust source."""
+        row = self.draft(user, draft_id)
+        if row.signed_digest is None or self.pdf_trust is None:
+            return []
+        with self.blobs.open(row.signed_digest) as fh:
+            data = fh.read()
+        found = validate_pdf(
+            data, current_trust(self.pdf_trust), now=self.clock.now(), agency=row.agency_code
+        )
+        return [
+            {
+                **r.as_dict(),
+                "serial": r.report.signer.get("serial", ""),
+                "issuer": r.certificate.issuer.rfc4514_string() if r.certificate else "",
+                "at": r.signing_time,
+            }
+            for r in found
+        ]
+
     def _pdf_reports(self, view: dict[str, Any]) -> list[dict[str, Any]]:
         """The PDF signatures of the document's PDF attachments, checked now."""
         if self.pdf_trust is None:
