@@ -917,7 +917,7 @@ class ClerkService:
         return [
             {
                 **r.as_dict(),
-                "serial": r.report.signer.get("serial", ""),
+                "serial": (r.report.signer or {}).get("serial", ""),
                 "issuer": r.certificate.issuer.rfc4514_string() if r.certificate else "",
                 "at": r.signing_time,
             }
