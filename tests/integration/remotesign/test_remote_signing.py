@@ -85,6 +85,11 @@ def test_a_leader_approves_on_the_phone_and_the_draft_carries_a_pades_signature(
     with remote.office.container.db.read() as session:
         row = clerk_store.draft_of(session, draft_id, GOV_OFFICE)
         assert row is not None and row.state == "signed" and row.signed_by == "lanhdao.vpcp"
+    # The organisation's seal stays with the clerk: numbered and sent over the remote signature.
+    clerk = remote.office.login("vanthu.vpcp")
+    page = clerk.get(draft_url)
+    issued = clerk.post(draft_url + "/ban-hanh", data={"csrf_token": csrf_of(page.text)})
+    assert "Đã cấp số, đóng dấu và gửi văn bản." in issued.text, issued.text
     # The SAD was handed out once and used once: the same request cannot sign again.
     with httpx.Client(base_url=remote.server.url) as http:
         again = http.post(
