@@ -48,6 +48,9 @@ from lienthong.trust.cli import pki_app  # noqa: E402
 app.add_typer(accounts_app, name="accounts")
 
 app.add_typer(pki_app, name="pki")
+from lienthong.remotesign.cli import remotesign_app  # noqa: E402
+
+app.add_typer(remotesign_app, name="remotesign")
 from lienthong.portal.cli import portal_app  # noqa: E402
 
 app.add_typer(portal_app, name="portal")

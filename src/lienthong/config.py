@@ -344,6 +344,19 @@ class Settings(BaseSettings):
         ),
     )
 
+    remote_signing_url: str | None = Field(
+        default=None,
+        description=(
+            "Clerk application: the remote signing service (CSC API v2 style, e.g. "
+            "https://host/csc/v2) through which leaders sign drafts with the key on their "
+            "phone or SIM; unset: the demo keys on the server sign"
+        ),
+    )
+    remote_signing_token: str = Field(
+        default="",
+        description="Clerk application: the hub's bearer token at the remote signing service",
+    )
+
     @property
     def resolved_blob_dir(self) -> Path:
         return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"

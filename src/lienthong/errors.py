@@ -152,6 +152,16 @@ class ErrorCode(StrEnum):
     TASK_EVIDENCE_REQUIRED = "TASK_EVIDENCE_REQUIRED"
     TASK_EXTENSION_INVALID = "TASK_EXTENSION_INVALID"
     TASK_REASON_REQUIRED = "TASK_REASON_REQUIRED"
+    # Remote signing (a leader's key held by a remote signing service, CSC API v2 style)
+    REMOTE_SIGNING_TIMEOUT = "REMOTE_SIGNING_TIMEOUT"
+    REMOTE_SIGNING_CODE_WRONG = "REMOTE_SIGNING_CODE_WRONG"
+    REMOTE_SIGNING_LOCKED = "REMOTE_SIGNING_LOCKED"
+    REMOTE_SIGNING_PENDING = "REMOTE_SIGNING_PENDING"
+    REMOTE_SIGNING_UNAVAILABLE = "REMOTE_SIGNING_UNAVAILABLE"
+    REMOTE_SIGNING_REQUEST_UNKNOWN = "REMOTE_SIGNING_REQUEST_UNKNOWN"
+    REMOTE_SIGNING_SAD_INVALID = "REMOTE_SIGNING_SAD_INVALID"
+    SIGNER_CERTIFICATE_REVOKED = "SIGNER_CERTIFICATE_REVOKED"
+    SIGNER_CERTIFICATE_NOT_OWN = "SIGNER_CERTIFICATE_NOT_OWN"
     # Anything else
     STORAGE_UNAVAILABLE = "STORAGE_UNAVAILABLE"
     INTERNAL = "INTERNAL"
@@ -495,6 +505,45 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         "An extension needs a dated deadline and a new date after the current one.",
     ),
     ErrorCode.TASK_REASON_REQUIRED: (400, "Returning, refusing or cancelling needs a reason."),
+    ErrorCode.REMOTE_SIGNING_TIMEOUT: (
+        409,
+        "The signer did not approve the signature in time; the draft stays unsigned.",
+    ),
+    ErrorCode.REMOTE_SIGNING_CODE_WRONG: (
+        422,
+        "The one-time code is wrong; the signature is not approved.",
+    ),
+    ErrorCode.REMOTE_SIGNING_LOCKED: (
+        409,
+        "Too many wrong one-time codes: the signature request is locked; the draft stays unsigned.",
+    ),
+    ErrorCode.REMOTE_SIGNING_PENDING: (
+        409,
+        "The signer has not approved the signature yet.",
+    ),
+    ErrorCode.REMOTE_SIGNING_UNAVAILABLE: (
+        503,
+        "The remote signing service does not answer or answers wrongly; the draft stays "
+        "unsigned, retry.",
+    ),
+    ErrorCode.REMOTE_SIGNING_REQUEST_UNKNOWN: (
+        404,
+        "No such signature request (or credential) at the remote signing service.",
+    ),
+    ErrorCode.REMOTE_SIGNING_SAD_INVALID: (
+        403,
+        "The signature activation data is missing, used, expired or for other hashes; "
+        "nothing was signed.",
+    ),
+    ErrorCode.SIGNER_CERTIFICATE_REVOKED: (
+        422,
+        "The signer's certificate is revoked; the draft stays unsigned.",
+    ),
+    ErrorCode.SIGNER_CERTIFICATE_NOT_OWN: (
+        422,
+        "The remote credential's certificate belongs to another person or agency; the draft "
+        "stays unsigned.",
+    ),
     ErrorCode.STORAGE_UNAVAILABLE: (503, "Storage is unavailable; nothing was stored, retry."),
     ErrorCode.INTERNAL: (500, "Internal error; nothing was stored."),
 }

@@ -285,6 +285,27 @@ VIETNAMESE: dict[ErrorCode, str] = {
         "Chỉ gia hạn được nhiệm vụ có thời hạn, và hạn mới phải sau hạn hiện tại."
     ),
     ErrorCode.TASK_REASON_REQUIRED: "Trả lại, từ chối hoặc hủy nhiệm vụ cần nêu lý do.",
+    ErrorCode.REMOTE_SIGNING_TIMEOUT: (
+        "Hết thời gian chờ duyệt ký trên điện thoại; dự thảo chưa được ký."
+    ),
+    ErrorCode.REMOTE_SIGNING_CODE_WRONG: "Mã xác thực không đúng; chữ ký chưa được duyệt.",
+    ErrorCode.REMOTE_SIGNING_LOCKED: (
+        "Nhập sai mã xác thực quá số lần cho phép: yêu cầu ký đã bị khóa; dự thảo chưa được ký."
+    ),
+    ErrorCode.REMOTE_SIGNING_PENDING: "Chữ ký chưa được duyệt trên điện thoại.",
+    ErrorCode.REMOTE_SIGNING_UNAVAILABLE: (
+        "Dịch vụ ký số từ xa không phản hồi; dự thảo chưa được ký, vui lòng thử lại."
+    ),
+    ErrorCode.REMOTE_SIGNING_REQUEST_UNKNOWN: "Không tìm thấy yêu cầu ký số.",
+    ErrorCode.REMOTE_SIGNING_SAD_INVALID: (
+        "Dữ liệu kích hoạt chữ ký không hợp lệ hoặc đã hết hạn; chưa ký gì."
+    ),
+    ErrorCode.SIGNER_CERTIFICATE_REVOKED: (
+        "Chứng thư số của người ký đã bị thu hồi; dự thảo chưa được ký."
+    ),
+    ErrorCode.SIGNER_CERTIFICATE_NOT_OWN: (
+        "Chứng thư số trên dịch vụ ký từ xa không phải của người ký; dự thảo chưa được ký."
+    ),
     # Anything else
     ErrorCode.STORAGE_UNAVAILABLE: (
         f"Hệ thống lưu trữ tạm thời không sẵn sàng; {NOTHING_STORED}, vui lòng thử lại."

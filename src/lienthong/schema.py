@@ -25,6 +25,7 @@ STORE_MODULES = (
     "lienthong.lgsp.store",
     "lienthong.health.store",
     "lienthong.tasks.store",
+    "lienthong.remotesign.store",
 )
 
 

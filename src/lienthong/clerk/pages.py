@@ -589,6 +589,7 @@ async def _draft_page(
     await _nav(request, user, "/van-thu/soan-thao")
     await run_in_threadpool(_notices_seen, request, user, f"/van-thu/du-thao/{draft_id}")
     context = await run_in_threadpool(_draft_context, service, row)
+    context["signatures"] = await run_in_threadpool(service.draft_signatures, user, draft_id)
     return render(
         request, "clerk/draft.html", {**context, "draft": row, "flash": flash}, status=status
     )
@@ -659,7 +660,63 @@ async def sign(
     that page (nothing signed)."""
     if xac_nhan != "1":
         return RedirectResponse(f"/van-thu/du-thao/{draft_id}/ky", status_code=303)
-    return await _draft_action(request, draft_id, user, "sign")
+    service = clerk_of(request)
+    if service.remote is None:
+        return await _draft_action(request, draft_id, user, "sign")
+    try:
+        await run_in_threadpool(service.start_remote_signature, user, draft_id)
+    except LienthongError as exc:
+        return await _sign_refused(request, draft_id, user, exc)
+    return RedirectResponse(f"/van-thu/du-thao/{draft_id}/ky/cho-duyet", status_code=303)
+
+
+@router.get("/van-thu/du-thao/{draft_id}/ky/cho-duyet")
+async def awaiting_approval(request: Request, draft_id: int, user: Staff) -> Response:
+    """The remote signature waits for the leader's approval on the phone."""
+    return await _awaiting_page(request, draft_id, user, [], 200)
+
+
+async def _awaiting_page(
+    request: Request, draft_id: int, user: User, flash: list[tuple[str, str]], status: int
+) -> Response:
+    service = clerk_of(request)
+    try:
+        row = await run_in_threadpool(service.draft, user, draft_id)
+    except LienthongError:
+        return not_found(request)
+    pending = await run_in_threadpool(service.remote_signature, user, draft_id)
+    if pending is None:
+        return RedirectResponse(f"/van-thu/du-thao/{draft_id}", status_code=303)
+    await _nav(request, user, "/van-thu/cho-ky")
+    context = {"draft": row, "pending": pending, "flash": flash}
+    return render(request, "clerk/awaiting_approval.html", context, status=status)
+
+
+@router.post("/van-thu/du-thao/{draft_id}/ky/hoan-tat", dependencies=[Depends(csrf_check)])
+async def finish_remote(request: Request, draft_id: int, user: Staff) -> Response:
+    """The leader approved on the phone: the hub fetches the signature and embeds it."""
+    service = clerk_of(request)
+    try:
+        signed = await run_in_threadpool(service.finish_remote_signature, user, draft_id)
+    except LienthongError as exc:
+        if exc.code is ErrorCode.REMOTE_SIGNING_UNAVAILABLE:
+            return await _awaiting_page(request, draft_id, user, [("error", _error_text(exc))], 503)
+        return await _sign_refused(request, draft_id, user, exc)
+    if not signed:
+        waiting = (
+            "Chữ ký chưa được duyệt trên điện thoại. Nhập mã xác thực trên điện thoại rồi bấm lại."
+        )
+        return await _awaiting_page(request, draft_id, user, [("error", waiting)], 409)
+    return RedirectResponse(f"/van-thu/du-thao/{draft_id}?tb=signed", status_code=303)
+
+
+async def _sign_refused(
+    request: Request, draft_id: int, user: User, exc: LienthongError
+) -> Response:
+    if exc.code is ErrorCode.DOCUMENT_NOT_FOUND:
+        return not_found(request)
+    status = 403 if exc.code is ErrorCode.FORBIDDEN else exc.http_status
+    return await _draft_page(request, draft_id, user, [("error", _error_text(exc))], status)
 
 
 @router.post("/van-thu/du-thao/{draft_id}/ban-hanh", dependencies=[Depends(csrf_check)])

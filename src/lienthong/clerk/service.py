@@ -9,6 +9,7 @@ person signed (Decree 30/2020/NĐ-CP Art. 25). Every action is audited with the 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import io
@@ -31,6 +32,7 @@ from lienthong.blobs import BlobStore
 from lienthong.blobs.staging import StagingArea
 from lienthong.calendar import WorkingCalendar
 from lienthong.clerk import model, store
+from lienthong.clerk.remote import RemoteSigner, StartedSignature
 from lienthong.clerk.signing import Signer
 from lienthong.clock import VN_TZ, Clock
 from lienthong.db import Database
@@ -41,6 +43,8 @@ from lienthong.exchange.service import ExchangeService, SendResult
 from lienthong.issuance.service import IssuanceService
 from lienthong.notifications import store as notices
 from lienthong.notifications.model import NotificationKind, shorten
+from lienthong.remotesign.model import RemoteSigningError
+from lienthong.trust.pdf import PreparedSignature
 from lienthong.trust.pdf_validation import TrustSource, current_trust, validate_pdf
 
 PAGE_SIZE = 25
@@ -130,6 +134,7 @@ class ClerkService:
         staging_dir: Path,
         issuance: IssuanceService | None = None,
         signer: Signer | None = None,
+        remote: RemoteSigner | None = None,
         pdf_trust: TrustSource | None = None,
         calendar: WorkingCalendar | None = None,
         processing_days: int = 10,
@@ -142,6 +147,8 @@ class ClerkService:
         self.staging_dir = staging_dir
         self.issuance = issuance
         self.signer = signer
+        # The leaders sign through a remote signing service (the key never on the hub).
+        self.remote = remote
         self.pdf_trust = pdf_trust
         self.calendar = calendar or WorkingCalendar()
         # The internal deadline of a registered document whose sender asked for none.
@@ -634,12 +641,23 @@ class ClerkService:
             pdf = fh.read()
         now = self.clock.now()
         signed = self.signer.sign(pdf, leader=leader, at=now - timedelta(seconds=1))
+        self._record_signature(leader, row, signed, now)
+
+    def _record_signature(
+        self, leader: User, row: store.DraftView, signed: bytes, now: datetime
+    ) -> None:
+        draft_id = row.id
         digest = self.blobs.put_bytes(signed)
         with self.db.unit_of_work() as session:
             found = store.draft_of(session, draft_id, leader.agency_code)
             assert found is not None
+            if found.state != "draft":
+                raise ClerkError("The draft is already signed.", code=ErrorCode.STATUS_NOT_ALLOWED)
             found.signed_digest, found.signed_by, found.signed_at = digest, leader.username, now
             found.state = "signed"
+            pending = store.remote_signature(session, draft_id, leader.agency_code)
+            if pending is not None:
+                session.delete(pending)
             record(
                 session, at=now, actor=leader.username, action="clerk.sign", subject=str(draft_id)
             )
@@ -655,6 +673,144 @@ class ClerkService:
                 f"/van-thu/du-thao/{draft_id}",
                 at=now,
             )
+
+    # --- the leader's signature through a remote signing service ------------------------
+
+    def start_remote_signature(self, leader: User, draft_id: int) -> dict[str, Any]:
+        """Prepare the draft with the leader's certificate and ask the remote signing service
+        for the leader's approval (on the phone); the pending signature's view. A refusal
+        (revoked certificate, another person's, no answer) leaves nothing stored."""
+        row = self._draft_to_sign(leader, draft_id)
+        assert self.remote is not None
+        with self.blobs.open(row.draft_digest) as fh:
+            pdf = fh.read()
+        now = self.clock.now()
+        description = f"{row.type_name} {row.notation}: {shorten(row.subject)}"
+        try:
+            started = self.remote.start(
+                pdf, leader=leader, at=now - timedelta(seconds=1), description=description
+            )
+        except RemoteSigningError as exc:
+            raise ClerkError(exc.message, code=exc.code, detail=exc.detail) from exc
+        prepared = started.prepared
+        with self.db.unit_of_work() as session:
+            old = store.remote_signature(session, draft_id, leader.agency_code)
+            if old is not None:
+                session.delete(old)
+                session.flush()
+            session.add(
+                store.RemoteSignatureRow(
+                    draft_id=draft_id,
+                    agency_code=leader.agency_code,
+                    leader=leader.username,
+                    credential_id=started.credential_id,
+                    request_id=started.request_id,
+                    approval_uri=started.approval_uri,
+                    prepared_pdf=prepared.pdf,
+                    document_digest=prepared.document_digest.hex(),
+                    reserved_start=prepared.reserved_start,
+                    reserved_end=prepared.reserved_end,
+                    signed_attrs=prepared.signed_attrs,
+                    certificates=[
+                        base64.b64encode(c).decode()
+                        for c in (prepared.certificate, *prepared.chain)
+                    ],
+                    started_at=now,
+                    expires_at=now + timedelta(seconds=started.expires_in),
+                )
+            )
+            record(
+                session,
+                at=now,
+                actor=leader.username,
+                action="clerk.sign.remote_requested",
+                subject=str(draft_id),
+                detail={"request": started.request_id},
+            )
+        found = self.remote_signature(leader, draft_id)
+        assert found is not None
+        return found
+
+    def remote_signature(self, leader: User, draft_id: int) -> dict[str, Any] | None:
+        """The leader's pending remote signature of the draft, or None."""
+        with self.db.read() as session:
+            found = store.remote_signature(session, draft_id, leader.agency_code)
+            if found is None or found.leader != leader.username:
+                return None
+            return {
+                "draft_id": found.draft_id,
+                "request_id": found.request_id,
+                "approval_uri": found.approval_uri,
+                "hash": hashlib.sha256(found.signed_attrs).hexdigest()[:16].upper(),
+                "started_at": found.started_at,
+                "expires_at": found.expires_at,
+            }
+
+    def finish_remote_signature(self, leader: User, draft_id: int) -> bool:
+        """Finish the signature once the leader approved on the phone: True when the draft is
+        now signed, False while the approval waits. A refusal (timeout, locked by wrong codes,
+        revoked certificate) ends the pending signature and leaves the draft unsigned; no
+        answer from the service keeps it pending, to try again."""
+        row = self._draft_to_sign(leader, draft_id)
+        assert self.remote is not None
+        with self.db.read() as session:
+            found = store.remote_signature(session, draft_id, leader.agency_code)
+            if found is None or found.leader != leader.username:
+                raise ClerkError(
+                    "No signature of this draft waits for approval.",
+                    code=ErrorCode.REMOTE_SIGNING_REQUEST_UNKNOWN,
+                )
+            certificates = [base64.b64decode(c) for c in found.certificates]
+            started = StartedSignature(
+                prepared=PreparedSignature(
+                    pdf=found.prepared_pdf,
+                    document_digest=bytes.fromhex(found.document_digest),
+                    reserved_start=found.reserved_start,
+                    reserved_end=found.reserved_end,
+                    signed_attrs=found.signed_attrs,
+                    certificate=certificates[0],
+                    chain=tuple(certificates[1:]),
+                ),
+                credential_id=found.credential_id,
+                request_id=found.request_id,
+                approval_uri=found.approval_uri,
+                expires_in=0,
+            )
+        try:
+            signed = self.remote.finish(started)
+        except RemoteSigningError as exc:
+            if exc.code is not ErrorCode.REMOTE_SIGNING_UNAVAILABLE:
+                self._drop_remote(leader, draft_id, exc.code)
+            raise ClerkError(exc.message, code=exc.code, detail=exc.detail) from exc
+        if signed is None:
+            return False
+        self._record_signature(leader, row, signed, self.clock.now())
+        return True
+
+    def _drop_remote(self, leader: User, draft_id: int, code: ErrorCode) -> None:
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            found = store.remote_signature(session, draft_id, leader.agency_code)
+            if found is not None:
+                session.delete(found)
+            record(
+                session,
+                at=now,
+                actor=leader.username,
+                action="clerk.sign.remote_refused",
+                subject=str(draft_id),
+                detail={"code": str(code)},
+            )
+
+    def _draft_to_sign(self, leader: User, draft_id: int) -> store.DraftView:
+        if not leader.has(Role.LEADER):
+            raise forbid()
+        if self.remote is None:
+            raise ClerkError("No remote signing service is configured.", code=ErrorCode.FORBIDDEN)
+        row = self.draft(leader, draft_id)
+        if row.state != "draft":
+            raise ClerkError("The draft is already signed.", code=ErrorCode.STATUS_NOT_ALLOWED)
+        return row
 
     def issue_draft(self, clerk: User, draft_id: int) -> str:
         """Number, seal and send a signed draft; the hub's document id."""
@@ -746,6 +902,27 @@ class ClerkService:
         elif name.lower().endswith(".pdf"):
             ctype = "application/pdf"
         return data, name, ctype
+
+    def draft_signatures(self, user: User, draft_id: int) -> list[dict[str, Any]]:
+        """The signed draft's PDF signatures checked now (who signed, with which certificate,
+        when); empty while unsigned or without a trust source."""
+        row = self.draft(user, draft_id)
+        if row.signed_digest is None or self.pdf_trust is None:
+            return []
+        with self.blobs.open(row.signed_digest) as fh:
+            data = fh.read()
+        found = validate_pdf(
+            data, current_trust(self.pdf_trust), now=self.clock.now(), agency=row.agency_code
+        )
+        return [
+            {
+                **r.as_dict(),
+                "serial": (r.report.signer or {}).get("serial", ""),
+                "issuer": r.certificate.issuer.rfc4514_string() if r.certificate else "",
+                "at": r.signing_time,
+            }
+            for r in found
+        ]
 
     def _pdf_reports(self, view: dict[str, Any]) -> list[dict[str, Any]]:
         """The PDF signatures of the document's PDF attachments, checked now."""

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -524,3 +525,36 @@ def agencies_matching(
             )
         )
     return list(session.scalars(query))
+
+
+class RemoteSignatureRow(Base):
+    """A leader's signature waiting for approval at the remote signing service: the PDF as
+    prepared (placeholder for the CMS container) and what finishing it needs. Deleted when
+    the signature is finished or refused."""
+
+    __tablename__ = "clerk_remote_signatures"
+
+    draft_id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(35))
+    leader: Mapped[str] = mapped_column(String(64))
+    credential_id: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(String(64))
+    approval_uri: Mapped[str] = mapped_column(Text, default="")
+    prepared_pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    document_digest: Mapped[str] = mapped_column(String(64))
+    reserved_start: Mapped[int] = mapped_column(BigInteger)
+    reserved_end: Mapped[int] = mapped_column(BigInteger)
+    signed_attrs: Mapped[bytes] = mapped_column(LargeBinary)
+    certificates: Mapped[list[str]] = mapped_column(JSON, default=list)  # base64 DER
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def remote_signature(
+    session: Session, draft_id: int, agency_code: str
+) -> RemoteSignatureRow | None:
+    return session.scalars(
+        select(RemoteSignatureRow).where(
+            RemoteSignatureRow.draft_id == draft_id, RemoteSignatureRow.agency_code == agency_code
+        )
+    ).first()

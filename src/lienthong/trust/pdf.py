@@ -26,12 +26,17 @@ Unicode font of :mod:`lienthong.fonts`, with its diacritics.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -42,6 +47,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession, PdfTBSDocument
 from pyhanko.stamp import TextStamp
 from pyhanko.stamp.base import BaseStampStyle
@@ -294,6 +300,110 @@ def sign_pdf(
     )
 
 
+@dataclass(frozen=True)
+class PreparedSignature:
+    """A competent person's signature prepared without the key (pyHanko's interrupted
+    signing): ``pdf`` holds the signature field, its appearance and a placeholder where the
+    CMS container goes; ``to_sign`` is the SHA-256 digest of the CMS signed attributes, the
+    one hash a remote signing service signs (``signatures/signHash``). Plain bytes and ints:
+    it can wait in a database while the signer approves on a phone."""
+
+    pdf: bytes
+    document_digest: bytes
+    reserved_start: int
+    reserved_end: int
+    signed_attrs: bytes  # DER of the CMS signed attributes
+    certificate: bytes  # DER of the signer's certificate
+    chain: tuple[bytes, ...]  # DER, the issuing CAs
+
+    @property
+    def to_sign(self) -> bytes:
+        return hashlib.sha256(self.signed_attrs).digest()
+
+
+def prepare_signature(
+    pdf: bytes,
+    certificate: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    *,
+    at: datetime,
+    box: tuple[float, float, float, float] = (380, 110, 530, 170),
+    page: int = -1,
+    reason: str = "Người có thẩm quyền ký ban hành",
+) -> PreparedSignature:
+    """The first half of :func:`sign_pdf` for a key the hub never holds: the same visible
+    field and appearance, digested; :func:`finish_signature` embeds the signature value."""
+    if page < 0:
+        page = _page_count(pdf) + page
+    cert = asn1_certificate(certificate)
+    issuers = [asn1_certificate(c) for c in chain]
+    external = signers.ExternalSigner(
+        signing_cert=cert,
+        cert_registry=SimpleCertificateStore.from_certs([cert, *issuers]),
+        signature_value=256,
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=LEADER_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location="Việt Nam",
+    )
+    spec = fields.SigFieldSpec(
+        sig_field_name=LEADER_FIELD,
+        on_page=page,
+        box=(round(box[0]), round(box[1]), round(box[2]), round(box[3])),
+    )
+    pdf_signer = _ClockedPdfSigner(
+        meta, external, stamp_style=LEADER_STYLE, new_field_spec=spec, signing_time=at
+    )
+
+    async def prepare() -> PreparedSignature:
+        digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
+            _writer(pdf), bytes_reserved=SIGNATURE_BYTES_RESERVED
+        )
+        attrs = await external.signed_attrs(digest.document_digest, "sha256", use_pades=True)
+        output.seek(0)
+        return PreparedSignature(
+            pdf=output.read(),
+            document_digest=digest.document_digest,
+            reserved_start=digest.reserved_region_start,
+            reserved_end=digest.reserved_region_end,
+            signed_attrs=attrs.dump(),
+            certificate=cert.dump(),
+            chain=tuple(c.dump() for c in issuers),
+        )
+
+    try:
+        return asyncio.run(prepare())
+    except SigningError as exc:
+        raise ValueError(f"cannot sign: {exc}") from exc
+
+
+def finish_signature(prepared: PreparedSignature, signature_value: bytes) -> bytes:
+    """The signed PDF: the CMS container (signed attributes, the remote ``signature_value``,
+    the certificates) written into the placeholder of :func:`prepare_signature`."""
+    cert = asn1_x509.Certificate.load(prepared.certificate)
+    issuers = [asn1_x509.Certificate.load(c) for c in prepared.chain]
+    external = signers.ExternalSigner(
+        signing_cert=cert,
+        cert_registry=SimpleCertificateStore.from_certs([cert, *issuers]),
+        signature_value=signature_value,
+    )
+    digest = PreparedByteRangeDigest(
+        prepared.document_digest, prepared.reserved_start, prepared.reserved_end
+    )
+
+    async def finish() -> bytes:
+        attrs = cms.CMSAttributes.load(prepared.signed_attrs)
+        container = await external.async_sign_prescribed_attributes("sha256", attrs)
+        output = io.BytesIO(prepared.pdf)
+        await PdfTBSDocument.async_finish_signing(output, digest, container)
+        return output.getvalue()
+
+    return asyncio.run(finish())
+
+
 def organisation_name(identity: PdfIdentity) -> str:
     """The agency an organisation certificate belongs to: its O attribute (else its CN)."""
     subject = identity.credential.certificate.subject
@@ -427,11 +537,14 @@ __all__ = [
     "SIGNING_USAGE",
     "PdfIdentity",
     "PdfTrust",
+    "PreparedSignature",
     "SignatureReport",
     "TextWidget",
     "apply_organisation_signature",
+    "finish_signature",
     "has_field",
     "organisation_name",
+    "prepare_signature",
     "sign_attachment",
     "sign_pdf",
     "signatures",

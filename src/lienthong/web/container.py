@@ -208,6 +208,11 @@ def build_clerk(
             organisations=OrganisationIdentities(pki),
             staging_dir=settings.staging_dir,
         )
+    remote = None
+    if settings.remote_signing_url:
+        from lienthong.clerk.remote import CscClient, RemoteSigner
+
+        remote = RemoteSigner(CscClient(settings.remote_signing_url, settings.remote_signing_token))
     clerk = ClerkService(
         db=db,
         exchange=exchange,
@@ -217,6 +222,7 @@ def build_clerk(
         staging_dir=settings.staging_dir,
         issuance=issuance,
         signer=signer,
+        remote=remote,
         pdf_trust=trust,
         calendar=WorkingCalendar.from_settings(settings),
         processing_days=settings.clerk_processing_days,
