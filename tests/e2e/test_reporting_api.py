@@ -190,7 +190,7 @@ def test_a_reporting_cycle_over_the_api(hub: HubProcess, prepared: PreparedHub) 
 
 def test_refusals_over_http_store_nothing(hub: HubProcess, prepared: PreparedHub) -> None:
     a, b = api(hub, prepared, COMMUNE_A), api(hub, prepared, COMMUNE_B)
-    period = a.get("/periods", params={"regime": "KTXH"}).json()[1]["period"]
+    period = a.get("/regimes").json()["regimes"][0]["periods"][1]["period"]
     before = stored(prepared)
     anonymous = httpx.post(f"{hub.url}/api/v1/reporting/upload", content=b"x")
     refused(prepared, anonymous, 401, "AUTH_FAILED", before)

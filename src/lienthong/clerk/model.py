@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -87,6 +87,17 @@ def deadline_of(
     else:
         state = DeadlineState.OPEN
     return Deadline(due, state, last_day, left)
+
+
+def latest_overdue_due(today: date, calendar: WorkingCalendar) -> date:
+    """The latest due date that is overdue on ``today`` (Vietnam's date): a deadline on a day
+    off ends with the next working day (:func:`deadline_of`), so a document due ``d`` is
+    overdue iff ``next_working_day(d) < today``, i.e. iff ``d`` is on or before the last
+    working day before ``today``. The inbox's overdue filter compares due dates with it."""
+    d = today - timedelta(days=1)
+    while not calendar.is_working_day(d):
+        d -= timedelta(days=1)
+    return d
 
 
 def default_deadline(

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from lienthong.accounts.model import Role, User
 from lienthong.accounts.web import csrf_check, forbidden, require_roles
 from lienthong.agencies.model import local_date
+from lienthong.clerk.model import latest_overdue_due
 from lienthong.clerk.registers import Register, RegisterKind, Registers
 from lienthong.clerk.revision import Revisions, Update
 from lienthong.clerk.service import ClerkError, ClerkService, Counters, Draft
@@ -158,6 +159,7 @@ async def inbox(request: Request, user: Staff) -> Response:
     q = request.query_params
     priority = q.get("do_khan")
     date_to = _day(q.get("den_ngay"))
+    today = local_date(clerk_of(request).clock.now())
     f = InboxFilter(
         status=q.get("trang_thai") or None,
         sender=q.get("noi_gui") or None,
@@ -167,7 +169,10 @@ async def inbox(request: Request, user: Staff) -> Response:
         received_to=_local_start(date_to + timedelta(days=1)) if date_to else None,
         text=q.get("tim") or None,
         assigned_to=user.username if q.get("cua_toi") else None,
-        overdue_on=local_date(clerk_of(request).clock.now()) if q.get("qua_han") else None,
+        overdue_on=today if q.get("qua_han") else None,
+        overdue_last_due=latest_overdue_due(today, clerk_of(request).calendar)
+        if q.get("qua_han")
+        else None,
         open_only=bool(q.get("chua_xong")),
     )
     page = max(_query_number("trang", q.get("trang"), MAX_PAGE) or 1, 1)

@@ -194,7 +194,13 @@ class ClerkService:
                 if desk
                 else 0,
                 overdue=store.count_inbox(
-                    session, agency, store.InboxFilter(overdue_on=today, assigned_to=mine)
+                    session,
+                    agency,
+                    store.InboxFilter(
+                        overdue_on=today,
+                        overdue_last_due=model.latest_overdue_due(today, self.calendar),
+                        assigned_to=mine,
+                    ),
                 ),
                 to_sign=store.count_drafts_to_sign(session, agency) if user.has(Role.LEADER) else 0,
                 mine=store.count_inbox(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -111,6 +111,9 @@ class InboxFilter:
     text: str | None = None
     assigned_to: str | None = None
     overdue_on: date | None = None  # only documents overdue on that date
+    # the latest due date overdue on ``overdue_on`` (model.latest_overdue_due: the working-day
+    # roll); without it, the day before ``overdue_on``
+    overdue_last_due: date | None = None
     open_only: bool = False  # only documents not yet returned (02) or completed (06)
 
 
@@ -223,7 +226,7 @@ def _inbox_where(agency: str, f: InboxFilter) -> Any:
     if f.received_to is not None:
         conditions.append(Recipient.added_at < f.received_to)
     if f.overdue_on is not None:
-        conditions.append(due < f.overdue_on)
+        conditions.append(due <= (f.overdue_last_due or f.overdue_on - timedelta(days=1)))
     if f.overdue_on is not None or f.open_only:
         conditions.append(or_(Recipient.status.is_(None), Recipient.status.not_in(FINAL)))
         conditions.append(Recipient.recalled.is_(False))

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lienthong.errors import ErrorCode
 from lienthong.reporting.dues import dues_of
+from lienthong.reporting.model import Period, local_day
 from lienthong.reporting.requests import ReportRequest
 from lienthong.reporting.rules import ReportContent
 from lienthong.reporting.submissions import Submission, refuse
@@ -101,13 +102,51 @@ async def regimes(agency: Agency, rep: Rep) -> JSONResponse:
     return JSONResponse({"unit": agency, "regimes": [r.as_dict() for r in found]})
 
 
-@router.get("/periods", summary="My periods due for one regime")
-async def periods(agency: Agency, rep: Rep, regime: str = Query(...)) -> JSONResponse:
-    found = await run_in_threadpool(dues_of, rep.service, agency)
-    for item in found:
-        if item.regime.code == regime:
-            return JSONResponse([d.as_dict() for d in item.dues])
-    raise refuse(ErrorCode.REPORT_NOT_EXPECTED, unit=agency, regime=regime)
+@router.get("/periods", summary="The periods of a regime that contain a date, and those due")
+async def periods(
+    agency: Agency,
+    rep: Rep,
+    regime: str = Query(...),
+    on: Annotated[date | None, Query(alias="date", description="YYYY-MM-DD (VN)")] = None,
+) -> JSONResponse:
+    """``containing``: the periods whose data window contains the date (a replaced month
+    included, marked ``replaced``); ``due``: the periods due on that date (window begun,
+    deadline not passed, never a replaced month) at the caller's level (the regime's last
+    level when the caller is not one of its reporters). Dates are Vietnam's."""
+
+    def load() -> dict[str, Any]:
+        service = rep.service
+        day = on or local_day(service.clock.now())
+        if not service.catalogue.versions(regime):
+            raise refuse(ErrorCode.REGIME_UNKNOWN, regime=regime)
+        version = service.catalogue.get(regime, day) or service.catalogue.get(regime)
+        assert version is not None
+        unit = rep.queries.unit_level(version.flow, agency)
+        level = unit if unit in version.level_codes else None
+
+        def item(p: Period) -> dict[str, Any]:
+            window = version.windows.window(p)
+            return {
+                "period": p.code,
+                "label": p.label,
+                "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+                "iso": window.iso(p.type),
+                "replaced": not version.is_expected(p),
+                "deadlines": {
+                    lv: service.deadline(version, p, lv).isoformat() for lv in version.level_codes
+                },
+            }
+
+        return {
+            "regime": version.code,
+            "version": version.version,
+            "date": day.isoformat(),
+            "level": level,
+            "containing": [item(p) for p in version.periods_containing(day)],
+            "due": [item(p) for p in version.periods_due(day, service.calendar, level)],
+        }
+
+    return JSONResponse(await run_in_threadpool(load))
 
 
 @router.get("/{regime}/{period}/template.xlsx", summary="The XLSX template (pre-filled draft)")
@@ -233,10 +272,22 @@ async def figures(
     period: str = Query(...),
     node: str | None = Query(None),
 ) -> JSONResponse:
-    found = await run_in_threadpool(
-        lambda: rep.queries.consolidated(regime, period, node or agency)
-    )
-    return JSONResponse({"node": node or agency, "figures": found})
+    """``figures``: the consolidated cells of the period; ``indicators``: per indicator the
+    period figure (kỳ báo cáo), the cumulative one from 15 Dec (lũy kế) and both for the same
+    period last year (cùng kỳ năm trước), side by side."""
+    where = node or agency
+
+    def load() -> dict[str, Any]:
+        cells = rep.queries.consolidated(regime, period, where)
+        rows = rep.queries.figures(regime, period, where)
+        return {
+            "node": where,
+            "period": period,
+            "figures": cells,
+            "indicators": [f.as_dict() for f in rows],
+        }
+
+    return JSONResponse(await run_in_threadpool(load))
 
 
 @router.get("/requests", summary="Ad-hoc and thematic requests I issued or received")

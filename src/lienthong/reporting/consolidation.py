@@ -4,7 +4,7 @@ the reminder / escalation outbox, and ad-hoc / thematic requests (Decree 09 Art.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -13,7 +13,13 @@ from typing import Any
 from lienthong.clock import as_utc
 from lienthong.errors import ErrorCode
 from lienthong.reporting import store
-from lienthong.reporting.model import Period, end_of_day, local_day
+from lienthong.reporting.model import (
+    Period,
+    PeriodType,
+    cumulative_parts,
+    end_of_day,
+    local_day,
+)
 from lienthong.reporting.regimes import RegimeVersion
 from lienthong.reporting.rules import Aggregation, aggregatable, consolidated_value, ratio_value
 from lienthong.reporting.service import (
@@ -87,12 +93,20 @@ class TimelinessRow:
 
 @dataclass(frozen=True)
 class Figure:
+    """One indicator of a node's consolidated report: the period figure (kỳ báo cáo), the
+    cumulative figure from 15 Dec (lũy kế, Art. 12), both for the same period last year
+    (cùng kỳ năm trước), and the year's target. ``reported`` says which of the two figures
+    the reporters send (``period`` or ``cumulative``); the other one is computed."""
+
     code: str
     name: str
     unit: str
     value: float | None
     last_year: float | None
     target: float | None
+    cumulative: float | None = None
+    last_year_cumulative: float | None = None
+    reported: str = "period"
 
     @property
     def change(self) -> float | None:
@@ -101,10 +115,86 @@ class Figure:
         return (self.value - self.last_year) / self.last_year * 100
 
     @property
-    def progress(self) -> float | None:
-        if self.value is None or not self.target:
+    def cumulative_change(self) -> float | None:
+        if self.cumulative is None or not self.last_year_cumulative:
             return None
-        return self.value / self.target * 100
+        return (self.cumulative - self.last_year_cumulative) / self.last_year_cumulative * 100
+
+    @property
+    def progress(self) -> float | None:
+        """Against the year's target: the cumulative figure when there is one."""
+        value = self.cumulative if self.cumulative is not None else self.value
+        if value is None or not self.target:
+            return None
+        return value / self.target * 100
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "unit": self.unit,
+            "reported": self.reported,
+            "period": self.value,
+            "cumulative": self.cumulative,
+            "last_year": {"period": self.last_year, "cumulative": self.last_year_cumulative},
+            "target": self.target,
+            "change_pct": self.change,
+            "cumulative_change_pct": self.cumulative_change,
+            "progress_pct": self.progress,
+        }
+
+
+def period_and_cumulative(
+    regime: RegimeVersion,
+    period: Period,
+    figures_of: Callable[[Period], Mapping[str, float | None]],
+) -> dict[str, tuple[float | None, float | None]]:
+    """Per indicator, ``(period figure, cumulative figure)`` of ``period``, pure given
+    ``figures_of`` (the consolidated figures of a period as reported). An indicator reported
+    cumulatively (``Indicator.cumulative``) gives its cumulative figure directly and its
+    period figure as the difference with the period ending just before (none at the start
+    of the year); a summed one adds the periods of :func:`cumulative_parts`; a stock, an
+    average or a ratio has the same figure both ways."""
+    own = figures_of(period)
+    parts = cumulative_parts(period, regime.frequencies)
+    start = regime.windows.window(period).start
+    before: Mapping[str, float | None] = {}
+    if period.type is not PeriodType.NINE_MONTHS and not (
+        period.first_month == 1 and period.type is not PeriodType.YEAR
+    ):
+        ending_before = [
+            p
+            for p in regime.expected_periods(period.year)
+            if regime.windows.window(p).end + timedelta(days=1) == start
+        ]
+        for candidate in sorted(ending_before, key=lambda p: p.type.value):
+            found = figures_of(candidate)
+            if any(v is not None for v in found.values()):
+                before = found
+                break
+    summed = {p.code: figures_of(p) for p in parts} if parts != [period] else {}
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for ind in regime.form.indicators:
+        value = own.get(ind.code)
+        if ind.cumulative:
+            if period.type in (PeriodType.YEAR, PeriodType.NINE_MONTHS):
+                out[ind.code] = (value, value)
+                continue
+            prev = before.get(ind.code)
+            if period.first_month == 1:
+                out[ind.code] = (value, value)
+            else:
+                out[ind.code] = (
+                    None if value is None or prev is None else value - prev,
+                    value,
+                )
+        elif ind.aggregation is Aggregation.SUM and summed:
+            got = [f.get(ind.code) for f in summed.values()]
+            known = [v for v in got if v is not None]
+            out[ind.code] = (value, sum(known) if known else None)
+        else:
+            out[ind.code] = (value, value)
+    return out
 
 
 class ReportingQueries:
@@ -117,6 +207,8 @@ class ReportingQueries:
     ) -> list[TimelinessRow]:
         """Every expected reporter of the period, its deadline, state and timeliness."""
         regime, period, window = self.service.resolve(regime_code, period_code)
+        if not regime.is_expected(period):
+            return []  # a month replaced by the longer report: nobody owes it
         now = now or self.service.clock.now()
         deadlines = {lv: self.service.deadline(regime, period, lv) for lv in regime.level_codes}
         with self.db.read() as session:
@@ -245,10 +337,18 @@ class ReportingQueries:
     ) -> list[Figure]:
         """Consolidated figures with the same period last year and the year's targets."""
         regime, period, _window = self.service.resolve(regime_code, period_code)
-        now = self._figures(regime, period.code, node, None, source_level)
-        last_year = self._figures(
-            regime, period.same_period_last_year().code, node, None, source_level
-        )
+        cache: dict[str, dict[str, float | None]] = {}
+
+        def figures_of(p: Period) -> dict[str, float | None]:
+            if p.code not in cache:
+                if p.type in regime.frequencies:
+                    cache[p.code] = self._figures(regime, p.code, node, None, source_level)
+                else:
+                    cache[p.code] = {}
+            return cache[p.code]
+
+        now = period_and_cumulative(regime, period, figures_of)
+        last_year = period_and_cumulative(regime, period.same_period_last_year(), figures_of)
         with self.db.read() as session:
             targets = store.targets(session, regime.code, period.year, node)
         return [
@@ -256,9 +356,12 @@ class ReportingQueries:
                 ind.code,
                 ind.name,
                 ind.unit,
-                now.get(ind.code),
-                last_year.get(ind.code),
+                now[ind.code][0],
+                last_year[ind.code][0],
                 targets.get(ind.code),
+                cumulative=now[ind.code][1],
+                last_year_cumulative=last_year[ind.code][1],
+                reported="cumulative" if ind.cumulative else "period",
             )
             for ind in regime.form.indicators
         ]
@@ -340,6 +443,12 @@ class ReportingQueries:
         """Unit code -> name, for pages that would otherwise show codes."""
         with self.db.read() as session:
             return store.unit_names(session, flow, codes)
+
+    def unit_level(self, flow: str, code: str) -> str | None:
+        """The level of ``code`` in ``flow``, or None when it is not a unit of it."""
+        with self.db.read() as session:
+            row = store.get_unit(session, flow, code)
+            return row.level if row else None
 
     def unit(self, flow: str, code: str) -> store.UnitRow:
         with self.db.read() as session:

@@ -94,7 +94,7 @@ def dues_of(
             continue
         periods = [
             p
-            for year in (today.year - 1, today.year)
+            for year in (today.year - 1, today.year, today.year + 1)
             for p in regime.expected_periods(year)
             if regime.windows.window(p).start <= today
         ]

@@ -16,8 +16,10 @@ HEADERS = (
     "Mã",
     "Chỉ tiêu",
     "Đơn vị tính",
-    "Kỳ này",
+    "Kỳ báo cáo",
+    "Lũy kế",
     "Cùng kỳ năm trước",
+    "Cùng kỳ năm trước (lũy kế)",
     "So cùng kỳ (%)",
     "Kế hoạch năm",
     "Đạt kế hoạch (%)",
@@ -56,7 +58,9 @@ def consolidated_xlsx(
                 f.name,
                 f.unit,
                 _round(f.value),
+                _round(f.cumulative),
                 _round(f.last_year),
+                _round(f.last_year_cumulative),
                 _round(f.change),
                 _round(f.target),
                 _round(f.progress),
@@ -85,8 +89,10 @@ def consolidated_pdf(
     lines = [title.upper(), subtitle, ""]
     for f in figures:
         lines.append(
-            f"{f.code} {f.name} ({f.unit}): {_num(f.value)}"
-            f" | cùng kỳ: {_num(f.last_year)} | kế hoạch: {_num(f.target)}"
+            f"{f.code} {f.name} ({f.unit}): kỳ báo cáo {_num(f.value)}"
+            f" | lũy kế: {_num(f.cumulative)}"
+            f" | cùng kỳ năm trước: {_num(f.last_year)} (lũy kế {_num(f.last_year_cumulative)})"
+            f" | kế hoạch: {_num(f.target)}"
         )
     lines += ["", "TÌNH HÌNH GỬI BÁO CÁO"]
     lines += [f"  {label}: {summary.get(key, 0)}" for key, label in SUMMARY_LABELS.items()]

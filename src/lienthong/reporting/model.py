@@ -404,3 +404,42 @@ def _periods(years: Sequence[int], period_types: Sequence[PeriodType]) -> Iterat
     for year in years:
         for pt in period_types:
             yield from periods_of_year(year, pt)
+
+
+# --- which periods a date belongs to, cumulative spans -------------------------------------
+
+
+def periods_containing(
+    schedule: WindowSchedule, period_types: Sequence[PeriodType], d: date
+) -> list[Period]:
+    """The periods of ``period_types`` whose window contains ``d`` (shortest first). From
+    15 to 31 December under the Decree's windows this is January, Q1, H1, the nine months
+    and the year of the *next* calendar year."""
+    found = [
+        p
+        for year in (d.year - 1, d.year, d.year + 1)
+        for p in _periods([year], period_types)
+        if schedule.window(p).contains(d)
+    ]
+    found.sort(key=lambda p: (_MONTHS[p.type], p.year, p.index))
+    return found
+
+
+def cumulative_parts(period: Period, period_types: Sequence[PeriodType]) -> list[Period]:
+    """The periods whose figures add up to the cumulative (lũy kế) figure of ``period``:
+    from 15 Dec of the previous year (Art. 12) to the end of ``period``'s window. A half-year
+    (first), nine-month or annual period is cumulative by itself; a second half-year adds the
+    first; a quarter adds the quarters before it; a month adds the quarters completed before
+    its quarter (where the regime has quarters) and the months of its quarter up to itself."""
+    if period.type in (PeriodType.NINE_MONTHS, PeriodType.YEAR):
+        return [period]
+    if period.type in (PeriodType.HALF_YEAR, PeriodType.QUARTER):
+        return [Period(period.year, period.type, i) for i in range(1, period.index + 1)]
+    if PeriodType.QUARTER in period_types:
+        quarter = (period.index - 1) // 3 + 1
+        parts = [Period(period.year, PeriodType.QUARTER, q) for q in range(1, quarter)]
+        first = 3 * quarter - 2
+        return parts + [
+            Period(period.year, PeriodType.MONTH, m) for m in range(first, period.index + 1)
+        ]
+    return [Period(period.year, PeriodType.MONTH, m) for m in range(1, period.index + 1)]

@@ -25,7 +25,7 @@ from lienthong.reporting.consolidation import (
 )
 from lienthong.reporting.dues import due_of, dues_of
 from lienthong.reporting.export import SUMMARY_LABELS, consolidated_pdf, consolidated_xlsx
-from lienthong.reporting.model import Period
+from lienthong.reporting.model import Period, local_day
 from lienthong.reporting.requests import KIND_LABELS, REQUEST_STATE_LABELS
 from lienthong.reporting.rules import ReportContent, parse_number
 from lienthong.reporting.submissions import refuse
@@ -118,7 +118,7 @@ def _flash(request: Request) -> list[tuple[str, str]]:
 
 def _current_period(rep: Reporting, regime: str) -> str:
     service = rep.service
-    today = service.clock.now().date()
+    today = local_day(service.clock.now())  # Vietnam's date, not the UTC one
     version = service.catalogue.get(regime, today)
     if version is None:
         raise refuse(ErrorCode.REGIME_UNKNOWN, regime=regime)
@@ -229,7 +229,7 @@ async def save_form(
         raw = form.get(f"o_{cell}")
         if isinstance(raw, str) and raw.strip():
             try:
-                values[cell] = parse_number(raw, dot_is_thousands=True)
+                values[cell] = parse_number(raw)
             except ValueError:
                 not_numbers.append(cell)
     for section in version.form.outline:
@@ -238,7 +238,8 @@ async def save_form(
             sections[section.code] = text
     if not_numbers:
         errors = [
-            f"Ô {cell}: “{typed.get(f'o_{cell}', '')}” không phải là số; chưa lưu bản nháp."
+            f"Ô {cell}: “{typed.get(f'o_{cell}', '')}” không phải là số (dấu chấm phân cách "
+            "hàng nghìn, dấu phẩy cho phần thập phân, ví dụ 1.234,5); chưa lưu bản nháp."
             for cell in not_numbers
         ]
         return await _form_page(

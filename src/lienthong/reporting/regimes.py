@@ -14,16 +14,19 @@ from datetime import date
 from enum import StrEnum
 
 from lienthong.calendar import WorkingCalendar
+from lienthong.errors import ErrorCode, LienthongError
 from lienthong.reporting.model import (
     PERIOD_LABELS,
     DayOfLastMonth,
     LevelDeadlines,
     Period,
     PeriodType,
+    Window,
     WindowRule,
     WindowSchedule,
     WorkingDaysAfterCutoff,
     check_deadlines,
+    periods_containing,
     periods_of_year,
 )
 from lienthong.reporting.rules import (
@@ -134,53 +137,198 @@ class RegimeVersion:
     def is_expected(self, period: Period) -> bool:
         return period in self.expected_periods(period.year)
 
+    def periods_containing(self, d: date) -> list[Period]:
+        """The periods of this regime whose data window contains ``d`` (shortest first),
+        replaced months included (a date belongs to March even when March is not reported
+        on its own): see :func:`lienthong.reporting.model.periods_containing`."""
+        return periods_containing(self.windows, self.frequencies, d)
+
+    def periods_due(
+        self, today: date, calendar: WorkingCalendar, level: str | None = None
+    ) -> list[Period]:
+        """The periods due on ``today`` (Vietnam's date): expected (a replaced month never
+        is), window begun (``start <= today``) and not closed by the deadline of ``level``
+        (default: the last level's, the latest) - ``today <= deadline``. Includes, from 15
+        to 31 December, the next calendar year's January, Q1 and year. Ordered by window end."""
+        chosen = level or (self.level_codes[-1] if self.level_codes else None)
+        out: list[tuple[Window, Period]] = []
+        for year in (today.year - 1, today.year, today.year + 1):
+            for period in self.expected_periods(year):
+                window = self.windows.window(period)
+                if window.start > today:
+                    continue
+                if chosen is not None:
+                    due = self.deadline_rule(chosen, period.type).due(period, window, calendar)
+                    if today > due:
+                        continue
+                out.append((window, period))
+        out.sort(key=lambda wp: (wp[0].end, wp[1].type.value))
+        return [p for _, p in out]
+
     @property
     def frequency_label(self) -> str:
         return ", ".join(PERIOD_LABELS[pt] for pt in self.frequencies)
 
 
-class RegimeInvalidError(ValueError):
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
+@dataclass(frozen=True)
+class RegimeProblem:
+    """One way a regime version breaks Decree 09 Art. 8: the element (``field``), the
+    reporting level concerned (``""`` when regime-wide) and the first period concerned (the
+    first period the version governs when the element is missing altogether)."""
+
+    field: str
+    level: str
+    period: str
+    message: str
+
+    def __str__(self) -> str:
+        where = " ".join(x for x in (self.level, self.period) if x)
+        return (
+            f"{self.field} [{where}]: {self.message}" if where else f"{self.field}: {self.message}"
+        )
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "field": self.field,
+            "level": self.level,
+            "period": self.period,
+            "message": self.message,
+        }
 
 
-def regime_problems(regime: RegimeVersion, cal: WorkingCalendar) -> list[str]:
-    """Everything Art. 8 requires that ``regime`` lacks or breaks (empty: acceptable)."""
-    problems: list[str] = []
-    for name in ("name", "legal_basis", "content", "reporters", "receivers", "method"):
-        if not str(getattr(regime, name)).strip():
-            problems.append(f"{name}: required by Art. 8")
-    if not regime.instructions.strip():
-        problems.append("instructions: required by Art. 8")
-    if not regime.levels:
-        problems.append("levels: at least one reporting level")
-    if not regime.frequencies:
-        problems.append("frequencies: at least one period type")
-    if regime.content_kind in (ContentKind.DATA, ContentKind.BOTH) and not regime.form.indicators:
-        problems.append("form: a data regime needs indicators")
-    if regime.content_kind in (ContentKind.TEXT, ContentKind.BOTH) and not regime.form.outline:
-        problems.append("outline: a text regime needs an outline")
-    if regime.effective_to is not None and regime.effective_to < regime.effective_from:
-        problems.append("effective_to before effective_from")
-    if len(set(regime.level_codes)) != len(regime.level_codes):
-        problems.append("levels: a level appears twice")
-    for ind in regime.form.indicators:
-        if ind.aggregation is Aggregation.RATIO:
-            cells = set(regime.form.cells)
-            if ind.numerator not in cells or ind.denominator not in cells:
-                problems.append(f"{ind.code}: a ratio needs a numerator and a denominator")
+class RegimeInvalidError(LienthongError):
+    """A regime version refused at definition (``REGIME_INVALID``, 422), with its problems."""
+
+    default_code = ErrorCode.REGIME_INVALID
+
+    def __init__(self, problems: Sequence[RegimeProblem | str]) -> None:
+        self.regime_problems = [
+            p if isinstance(p, RegimeProblem) else RegimeProblem("regime", "", "", p)
+            for p in problems
+        ]
+        self.problems = [str(p) for p in self.regime_problems]
+        super().__init__(
+            "; ".join(self.problems),
+            code=ErrorCode.REGIME_INVALID,
+            detail={"problems": [p.as_dict() for p in self.regime_problems]},
+        )
+
+
+# The Art. 8 elements every version states, as (attribute, what the Decree calls it).
+_ART8_TEXTS = (
+    ("name", "Art. 8(1) name"),
+    ("legal_basis", "the issuing act"),
+    ("content", "Art. 8(2) content"),
+    ("reporters", "Art. 8(3) reporters"),
+    ("receivers", "Art. 8(4) receivers"),
+    ("method", "Art. 8(5) method of sending and receiving"),
+    ("instructions", "Art. 8(10) process instructions"),
+)
+
+
+def _first_period(version: RegimeVersion, period_type: PeriodType | None = None) -> str:
+    """The code of the first period of ``period_type`` (any frequency: the shortest) the
+    version governs (key date on or after ``effective_from``)."""
+    types = [period_type] if period_type else list(version.frequencies)
+    found = [
+        p
+        for year in (version.effective_from.year, version.effective_from.year + 1)
+        for pt in types
+        for p in periods_of_year(year, pt)
+        if p.key_date >= version.effective_from.replace(day=1)
+    ]
+    return min(found, key=lambda p: p.key_date).code if found else ""
+
+
+def validate_regime_version(
+    version: RegimeVersion, *, calendar: WorkingCalendar, years: int = 3
+) -> list[RegimeProblem]:
+    """Every Art. 8 element ``version`` lacks or breaks; empty: the version may be defined.
+
+    Pure (no clock, no storage): the stored-regime API and the catalogue both call it and
+    refuse a non-empty answer with ``REGIME_INVALID`` (422) carrying the list. Checked:
+    the texts of Art. 8 (name, legal basis, content, reporters, receivers, method,
+    instructions), at least one level and one frequency, a data cut-off rule, the data form
+    of a data regime and the outline of a text regime, ratios naming their parts, the
+    effective dates, and Art. 8(5) over ``years`` years from ``effective_from``: a deadline
+    for each level and frequency, at least one working day of ``calendar`` between the
+    cut-off and each deadline, and no level due after the level above it. A deadline problem
+    names its level and the first period concerned (one problem per level, frequency and
+    kind)."""
+    problems: list[RegimeProblem] = []
+    first = _first_period(version)
+
+    def add(name: str, message: str, level: str = "", period: str = first) -> None:
+        problems.append(RegimeProblem(name, level, period, message))
+
+    for attr, what in _ART8_TEXTS:
+        if not str(getattr(version, attr)).strip():
+            add(attr, f"{what} is required by Art. 8")
+    if not version.levels:
+        add("levels", "at least one reporting level with its deadlines (Art. 8(5))")
+    if not version.frequencies:
+        add("frequencies", "Art. 8(7) frequency: at least one period type")
+    if not version.windows.rules:
+        add("windows", "Art. 8(6) data cut-off: a window rule is required")
+    if version.content_kind in (ContentKind.DATA, ContentKind.BOTH) and not (
+        version.form.indicators
+    ):
+        add("form", "Art. 8(9) data forms: a data regime needs indicators")
+    if version.content_kind in (ContentKind.TEXT, ContentKind.BOTH) and not version.form.outline:
+        add("outline", "Art. 8(8) outline: a text regime needs an outline")
+    if version.effective_to is not None and version.effective_to < version.effective_from:
+        add("effective_to", "effective_to is before effective_from")
+    if len(set(version.level_codes)) != len(version.level_codes):
+        add("levels", "a level appears twice")
+    cells = set(version.form.cells)
+    for ind in version.form.indicators:
+        if ind.aggregation is Aggregation.RATIO and (
+            ind.numerator not in cells or ind.denominator not in cells
+        ):
+            add("form", f"{ind.code}: a ratio needs a numerator and a denominator")
     if problems:
         return problems
-    first = regime.effective_from.year
-    years = range(first, first + 3)  # three years of periods from the start
-    for p in check_deadlines(regime.windows, regime.levels, regime.frequencies, cal, years):
-        problems.append(f"{p.level} {p.period}: {p.message}")
+    for lv in version.levels:
+        for pt in version.frequencies:
+            if pt not in lv.rules:
+                add(
+                    "deadline",
+                    f"no deadline for level {lv.level}, {PERIOD_LABELS[pt].lower()} reports "
+                    "(Art. 8(5))",
+                    lv.level,
+                    _first_period(version, pt),
+                )
+    if problems:
+        return problems
+    start = version.effective_from.year
+    seen: set[tuple[str, str, str]] = set()
+    for p in check_deadlines(
+        version.windows,
+        version.levels,
+        version.frequencies,
+        calendar,
+        range(start, start + years),
+    ):
+        period = Period.parse(p.period)
+        if period.key_date < version.effective_from.replace(day=1):
+            continue
+        kind = "cutoff" if "working day" in p.message else "order"
+        key = (p.level, period.type.value, kind)
+        if key in seen:
+            continue
+        seen.add(key)
+        add("deadline", p.message, p.level, p.period)
     return problems
 
 
+def regime_problems(regime: RegimeVersion, cal: WorkingCalendar) -> list[str]:
+    """:func:`validate_regime_version` as sentences (kept for callers that print them)."""
+    return [str(p) for p in validate_regime_version(regime, calendar=cal)]
+
+
 def check_regime(regime: RegimeVersion, cal: WorkingCalendar) -> None:
-    problems = regime_problems(regime, cal)
+    """Raise ``REGIME_INVALID`` (:class:`RegimeInvalidError`) when the version breaks Art. 8."""
+    problems = validate_regime_version(regime, calendar=cal)
     if problems:
         raise RegimeInvalidError(problems)
 

@@ -8,6 +8,7 @@ A form is a table: rows are indicators, columns the options of one optional disa
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -249,17 +250,20 @@ def aggregatable(form: Form) -> list[str]:
     ]
 
 
-def parse_number(text: str, *, dot_is_thousands: bool = False) -> float:
-    """A number as typed by a person: ``1.234,5`` (Vietnamese) or ``1234.5``; ValueError else.
-    ``dot_is_thousands`` (a screen that asks for the Vietnamese way): ``12.345`` is 12345."""
+_VN_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
+
+
+def parse_number(text: str) -> float:
+    """A number typed the Vietnamese way, one reading for the web form and XLSX text cells:
+    ``.`` groups thousands, ``,`` is the decimal mark: ``1.800`` is 1800, ``1.234,5`` is
+    1234.5. A dot that cannot be a thousands separator (``1.8``, ``1234.5``) is refused
+    (ValueError) rather than guessed: the screen says to write decimals with a comma."""
     raw = text.strip().replace("\u00a0", "").replace(" ", "")
     if not raw:
         raise ValueError("empty")
-    if "," in raw or dot_is_thousands:
-        raw = raw.replace(".", "").replace(",", ".")
-    elif raw.count(".") > 1:
-        raw = raw.replace(".", "")
-    value = float(raw)
+    if not _VN_NUMBER.match(raw):
+        raise ValueError(f"not a number written the Vietnamese way: {text!r}")
+    value = float(raw.replace(".", "").replace(",", "."))
     if not math.isfinite(value):
         raise ValueError("not finite")
     return value

@@ -5,7 +5,7 @@ confirmation before a leader signs, and names where codes and login names used t
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 from sqlalchemy import func, select
@@ -345,3 +345,31 @@ def test_pages_name_people_and_agencies_instead_of_login_names_and_codes(office:
     drill = _text(operator.get(f"/giam-sat/don-vi/{NGHE_AN}?tu=2026-11-01&den=2026-11-30").text)
     assert "Văn bản của UBND tỉnh Nghệ An" in drill
     assert "Văn phòng Chính phủ 601/VPCP-TTĐT" in drill  # the sender, by name
+
+
+def test_a_deadline_on_a_weekend_is_not_overdue_before_the_next_working_day_ends(
+    office: Office,
+) -> None:
+    """Due Sat 21 Nov 2026: the deadline ends with Mon 23 Nov, so on Monday the document is not
+    overdue yet (the inbox's filter and counter agree with the document's page); a document due
+    Fri 20 Nov is. On Tuesday both are."""
+    send(
+        office.container,
+        GOV_OFFICE,
+        document_bytes(GOV_OFFICE, [NGHE_AN], "301", due_date=date(2026, 11, 21)),
+    )
+    send(
+        office.container,
+        GOV_OFFICE,
+        document_bytes(GOV_OFFICE, [NGHE_AN], "302", due_date=date(2026, 11, 20)),
+    )
+    office.clock.set(NOW + timedelta(days=3))  # Mon 23 Nov, 09:00 in Hà Nội
+    clerk = office.login("vanthu.nghean")
+    listed = clerk.get("/van-thu?qua_han=1")
+    assert "302/VPCP-TTĐT" in listed.text and "301/VPCP-TTĐT" not in listed.text
+    assert _counter(clerk.get("/van-thu").text, "overdue") == 1
+    office.clock.set(NOW + timedelta(days=4))  # Tue 24 Nov
+    clerk = office.login("vanthu.nghean")
+    listed = clerk.get("/van-thu?qua_han=1")
+    assert "302/VPCP-TTĐT" in listed.text and "301/VPCP-TTĐT" in listed.text
+    assert _counter(clerk.get("/van-thu").text, "overdue") == 2

@@ -54,7 +54,7 @@ def test_a_figure_that_is_not_a_number_keeps_every_typed_value_and_stores_nothin
     answer = web.post(HERE, data={"csrf_token": token_of(form.text), **_typed(typed)})
     assert answer.status_code == 422
     text = assert_reads_vietnamese(answer.text)
-    assert "Ô POP: “một nghìn” không phải là số; chưa lưu bản nháp." in text
+    assert "Ô POP: “một nghìn” không phải là số (dấu chấm phân cách hàng nghìn" in text
     for cell, shown in typed.items():
         assert _value_of(answer.text, f"o_{cell}") == shown, cell
     for code, narrative in SECTIONS.items():

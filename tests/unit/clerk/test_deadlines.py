@@ -13,6 +13,7 @@ from lienthong.clerk.model import (
     check_deadline,
     deadline_of,
     default_deadline,
+    latest_overdue_due,
     register_note,
 )
 
@@ -113,3 +114,21 @@ def test_the_register_note_says_a_document_was_recalled() -> None:
     assert note == "Đã thu hồi; Hạn xử lý 01/12/2026"
     assert register_note(state="active", recalled=True) == "Đã thu hồi"
     assert register_note(state="replaced") == "Đã bị thay thế"
+
+
+@pytest.mark.parametrize(
+    ("today", "latest"),
+    [
+        (date(2026, 4, 21), date(2026, 4, 20)),  # Tue: Monday's deadlines are overdue
+        (date(2026, 4, 20), date(2026, 4, 17)),  # Mon: Friday's; Sat/Sun roll to Monday
+        (date(2026, 2, 23), date(2026, 2, 13)),  # first working day after Tết 2026
+    ],
+)
+def test_the_inbox_filter_is_overdue_as_deadline_of_says(today: date, latest: date) -> None:
+    """The inbox's overdue filter (due <= latest_overdue_due) agrees with ``deadline_of``
+    (a deadline on a day off ends with the next working day), day by day."""
+    assert latest_overdue_due(today, CAL) == latest
+    for back in range(1, 20):
+        due = date.fromordinal(today.toordinal() - back)
+        overdue = state(due, today) is DeadlineState.OVERDUE
+        assert overdue == (due <= latest), due
