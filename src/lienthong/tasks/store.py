@@ -42,6 +42,9 @@ class TaskRow(Base):
         Index("ix_tasks_lead_state", "lead_code", "state"),
         Index("ix_tasks_assigner_state", "assigner_code", "state"),
         Index("ix_tasks_due_on", "due_on"),
+        Index("ix_tasks_effective_due_on", "effective_due_on"),
+        Index("ix_tasks_deadline_kind", "deadline_kind"),
+        Index("ix_tasks_state", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -96,6 +99,7 @@ class TaskEventRow(Base):
     """``task_events``: the task's history, append-only."""
 
     __tablename__ = "task_events"
+    __table_args__ = (Index("ix_task_events_at", "at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
