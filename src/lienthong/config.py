@@ -57,6 +57,17 @@ class Settings(BaseSettings):
         description="Largest total of non-attachment XML text accepted (envelope, header)",
     )
     max_attachments: int = Field(default=200, description="Most attachments in one package")
+    max_inflated_attachment_bytes: int = Field(
+        default=225 * 1024 * 1024,
+        ge=1,
+        description=(
+            "Largest size a zipped attachment may inflate to, in bytes (all its files "
+            "together, counted while inflating, not taken from the zip's headers): beyond it "
+            "the package is refused (ATTACHMENT_INFLATES_TOO_LARGE, a ZIP bomb) and nothing "
+            "is stored. The default is the most attachment bytes a package of "
+            "max_package_bytes can carry (base64: 3/4 of it), so no honest file is refused"
+        ),
+    )
     axis_timestamp_window_seconds: int = Field(
         default=300, description="Axis protocol: how far a request timestamp may be from now"
     )
