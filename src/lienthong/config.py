@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,8 +18,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIENTHONG_", extra="ignore")
 
     database_url: str = Field(
-        default="sqlite:///var/lienthong.db",
-        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+        default="",
+        description=(
+            "SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db (default "
+            "sqlite:///<data_dir>/lienthong.db: each data folder its own database)"
+        ),
     )
     data_dir: Path = Field(default=Path("var"), description="Where local data lives")
     blob_backend: str = Field(default="local", description="'local' folder or 's3'")
@@ -315,6 +318,14 @@ class Settings(BaseSettings):
         ),
     )
 
+    @model_validator(mode="after")
+    def _database_in_data_dir(self) -> Settings:
+        # Derived from data_dir, not the working directory: a second hub given only another
+        # data folder must never open the first hub's database.
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'lienthong.db'}"
+        return self
+
     @property
     def resolved_blob_dir(self) -> Path:
         return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
@@ -366,7 +377,7 @@ def render_markdown() -> str:
     ]
     for name, info in Settings.model_fields.items():
         default = info.default
-        shown = "(none)" if default is None else f"`{default}`"
+        shown = "(none)" if default in (None, "") else f"`{default}`"
         lines.append(f"| `LIENTHONG_{name.upper()}` | {shown} | {info.description or ''} |")
     lines += [
         "",
