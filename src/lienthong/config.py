@@ -156,8 +156,14 @@ class Settings(BaseSettings):
         default=600, description="How long an OCSP/CRL answer is used before asking again"
     )
     refuse_unknown_revocation: bool = Field(
-        default=False,
-        description="Under 'enforce', also refuse when the revocation status is unknown",
+        default=True,
+        description=(
+            "Under 'enforce', refuse a signature whose revocation status is unknown "
+            "(REVOCATION_UNKNOWN, nothing stored): no responder answered and no cached answer "
+            "is within revocation_grace_hours, or the certificate names no OCSP responder or "
+            "CRL. false: accept it, the report recording the unknown status (an explicit "
+            "opt-out)"
+        ),
     )
     allow_sha1_legacy: bool = Field(
         default=True,
