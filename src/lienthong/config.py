@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,8 +18,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIENTHONG_", extra="ignore")
 
     database_url: str = Field(
-        default="sqlite:///var/lienthong.db",
-        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+        default="",
+        description=(
+            "SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db (default "
+            "sqlite:///<data_dir>/lienthong.db: each data folder its own database)"
+        ),
     )
     data_dir: Path = Field(default=Path("var"), description="Where local data lives")
     blob_backend: str = Field(default="local", description="'local' folder or 's3'")
@@ -97,6 +100,17 @@ class Settings(BaseSettings):
         description="Largest total of non-attachment XML text accepted (envelope, header)",
     )
     max_attachments: int = Field(default=200, description="Most attachments in one package")
+    max_inflated_attachment_bytes: int = Field(
+        default=225 * 1024 * 1024,
+        ge=1,
+        description=(
+            "Largest size a zipped attachment may inflate to, in bytes (all its files "
+            "together, counted while inflating, not taken from the zip's headers): beyond it "
+            "the package is refused (ATTACHMENT_INFLATES_TOO_LARGE, a ZIP bomb) and nothing "
+            "is stored. The default is the most attachment bytes a package of "
+            "max_package_bytes can carry (base64: 3/4 of it), so no honest file is refused"
+        ),
+    )
     axis_timestamp_window_seconds: int = Field(
         default=300, description="Axis protocol: how far a request timestamp may be from now"
     )
@@ -182,8 +196,14 @@ class Settings(BaseSettings):
         default=600, description="How long an OCSP/CRL answer is used before asking again"
     )
     refuse_unknown_revocation: bool = Field(
-        default=False,
-        description="Under 'enforce', also refuse when the revocation status is unknown",
+        default=True,
+        description=(
+            "Under 'enforce', refuse a signature whose revocation status is unknown "
+            "(REVOCATION_UNKNOWN, nothing stored): no responder answered and no cached answer "
+            "is within revocation_grace_hours, or the certificate names no OCSP responder or "
+            "CRL. false: accept it, the report recording the unknown status (an explicit "
+            "opt-out)"
+        ),
     )
     allow_sha1_legacy: bool = Field(
         default=True,
@@ -357,6 +377,14 @@ class Settings(BaseSettings):
         description="Clerk application: the hub's bearer token at the remote signing service",
     )
 
+    @model_validator(mode="after")
+    def _database_in_data_dir(self) -> Settings:
+        # Derived from data_dir, not the working directory: a second hub given only another
+        # data folder must never open the first hub's database.
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'lienthong.db'}"
+        return self
+
     @property
     def resolved_blob_dir(self) -> Path:
         return self.blob_dir if self.blob_dir is not None else self.data_dir / "blobs"
@@ -412,7 +440,7 @@ def render_markdown() -> str:
     ]
     for name, info in Settings.model_fields.items():
         default = info.default
-        shown = "(none)" if default is None else f"`{default}`"
+        shown = "(none)" if default in (None, "") else f"`{default}`"
         lines.append(f"| `LIENTHONG_{name.upper()}` | {shown} | {info.description or ''} |")
     lines += [
         "",

@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     CURSOR_INVALID = "CURSOR_INVALID"
     ROUTE_NOT_FOUND = "ROUTE_NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    ATTACHMENT_INFLATES_TOO_LARGE = "ATTACHMENT_INFLATES_TOO_LARGE"
     # Who is asking
     AUTH_FAILED = "AUTH_FAILED"
     AUTH_REPLAYED = "AUTH_REPLAYED"
@@ -200,6 +201,10 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ),
     ErrorCode.ROUTE_NOT_FOUND: (404, "No endpoint at this path; see the API documentation."),
     ErrorCode.METHOD_NOT_ALLOWED: (405, "This endpoint does not take that HTTP method."),
+    ErrorCode.ATTACHMENT_INFLATES_TOO_LARGE: (
+        413,
+        "A zipped attachment inflates beyond the size limit (a ZIP bomb?); nothing was stored.",
+    ),
     ErrorCode.AUTH_FAILED: (401, "Authentication failed: unknown system id or wrong secret."),
     ErrorCode.AUTH_REPLAYED: (401, "The request timestamp is outside the allowed window."),
     ErrorCode.CLIENT_CERTIFICATE_NOT_FOR_TLS: (

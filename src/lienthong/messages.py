@@ -39,6 +39,9 @@ VIETNAMESE: dict[ErrorCode, str] = {
     ),
     ErrorCode.ROUTE_NOT_FOUND: "Không có chức năng tại địa chỉ này; vui lòng kiểm tra lại địa chỉ.",
     ErrorCode.METHOD_NOT_ALLOWED: "Địa chỉ này không nhận thao tác vừa gửi.",
+    ErrorCode.ATTACHMENT_INFLATES_TOO_LARGE: (
+        "Tệp nén đính kèm khi giải nén vượt quá dung lượng cho phép; " + NOTHING_STORED + "."
+    ),
     # Who is asking
     ErrorCode.AUTH_FAILED: (
         "Không xác thực được: mã hệ thống không tồn tại hoặc khóa bí mật không đúng."

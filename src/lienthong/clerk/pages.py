@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.accounts.model import Role, User
@@ -251,18 +251,18 @@ async def _document_page(
 async def attachment(request: Request, document_id: str, content_id: str, user: Staff) -> Response:
     service = clerk_of(request)
     try:
-        data, name, ctype = await run_in_threadpool(
-            service.attachment, user, document_id, content_id
-        )
+        file, chunks = await run_in_threadpool(service.attachment, user, document_id, content_id)
     except LienthongError:
         return not_found(request)
-    inline = request.query_params.get("xem") == "1" and ctype == "application/pdf"
+    inline = request.query_params.get("xem") == "1" and file.content_type == "application/pdf"
     disposition = "inline" if inline else "attachment"
-    return Response(
-        data,
-        media_type=ctype,
+    # Streamed chunk by chunk (inflated as it goes): a large file is never whole in memory.
+    return StreamingResponse(
+        chunks,
+        media_type=file.content_type,
         headers={
-            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(file.name)}",
+            "Content-Length": str(file.size),
             "X-Content-Type-Options": "nosniff",
         },
     )

@@ -64,8 +64,8 @@ class Revisions:
             raise ClerkError("At least one recipient must remain.", detail={"field": "remove"})
         files: dict[str, bytes] = {}
         for item in view["attachments"]:
-            data, name, _ctype = self.clerk._content(item)
-            files.setdefault(name, data)
+            file = self.clerk._file(item)
+            files.setdefault(file.name, self.clerk._read(file))
         promulgated = view["promulgation_date"]
         package, contents = make_document(
             sender=user.agency_code,

@@ -12,16 +12,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import io
 import re
 import secrets
+import shutil
+import tempfile
 import time
-import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy.exc import IntegrityError
 
@@ -36,7 +36,7 @@ from lienthong.clerk.remote import RemoteSigner, StartedSignature
 from lienthong.clerk.signing import Signer
 from lienthong.clock import VN_TZ, Clock
 from lienthong.db import Database
-from lienthong.edxml import build_status, make_status
+from lienthong.edxml import build_status, make_status, zips
 from lienthong.edxml.model import StaffInfo, StatusCode
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.service import ExchangeService, SendResult
@@ -138,6 +138,7 @@ class ClerkService:
         pdf_trust: TrustSource | None = None,
         calendar: WorkingCalendar | None = None,
         processing_days: int = 10,
+        max_inflated_bytes: int = 225 * 1024 * 1024,
     ) -> None:
         self.db = db
         self.exchange = exchange
@@ -153,6 +154,8 @@ class ClerkService:
         self.calendar = calendar or WorkingCalendar()
         # The internal deadline of a registered document whose sender asked for none.
         self.processing_days = processing_days
+        # No zipped attachment is ever inflated beyond this (intake refuses larger ones).
+        self.max_inflated_bytes = max_inflated_bytes
 
     # --- reading -------------------------------------------------------------------------
 
@@ -325,13 +328,17 @@ class ClerkService:
                 recalled=bool(mine["recalled"] or mine["removed"]),
             )
 
-    def attachment(self, user: User, document_id: str, content_id: str) -> tuple[bytes, str, str]:
-        """(bytes, file name, content type) of an attachment, unzipped when it travelled as a
-        single-file zip (the SDK's way)."""
+    def attachment(
+        self, user: User, document_id: str, content_id: str
+    ) -> tuple[AttachmentFile, Iterator[bytes]]:
+        """An attachment (unzipped when it travelled as a single-file zip, the SDK's way) and
+        its bytes as chunks to stream: nothing is read before the first chunk is asked, and
+        it is never whole in memory."""
         view = self.exchange.document_view(user.agency_code, document_id)
         for item in view["attachments"]:
             if item["content_id"] == content_id:
-                return self._content(item)
+                file = self._file(item)
+                return file, self._chunks(file)
         raise ClerkError(code=ErrorCode.DOCUMENT_NOT_FOUND)
 
     def outbox(self, user: User, limit: int = 50, text: str | None = None) -> list[dict[str, Any]]:
@@ -892,22 +899,59 @@ class ClerkService:
 
         return list(agencies_by_codes(session, list(codes)).values())
 
-    def _content(self, item: dict[str, Any]) -> tuple[bytes, str, str]:
-        with self.blobs.open(item["sha256"]) as fh:
-            data = fh.read()
+    def _file(self, item: dict[str, Any]) -> AttachmentFile:
+        """What an attachment is offered as, from its zip's central directory at most: a
+        single-file zip (the SDK's way) as its file, unless that inflates beyond the limit
+        (a blob kept from before the limit: then the zip as it is). Inflates nothing."""
         name = item["name"] or item["content_id"]
         ctype = item["content_type"] or "application/octet-stream"
-        if ctype == "application/zip" or name.lower().endswith(".zip"):
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                members = archive.namelist()
-                if len(members) == 1:
-                    inner = members[0]
-                    data = archive.read(inner)
-                    name = inner
-                    ctype = "application/pdf" if inner.lower().endswith(".pdf") else ctype
-        elif name.lower().endswith(".pdf"):
-            ctype = "application/pdf"
-        return data, name, ctype
+        digest = item["sha256"]
+        if zips.travels_zipped(name, ctype):
+            with self._blob(digest) as fh:
+                member = zips.single_member(fh)
+            if member is not None and member.file_size <= self.max_inflated_bytes:
+                inner = member.filename
+                return AttachmentFile(
+                    name=inner.rsplit("/", 1)[-1] or name,
+                    content_type=_type_of(inner, "application/octet-stream"),
+                    size=member.file_size,
+                    digest=digest,
+                    member=inner,
+                )
+        return AttachmentFile(
+            name=name, content_type=_type_of(name, ctype), size=item["size"], digest=digest
+        )
+
+    def _chunks(self, file: AttachmentFile) -> Iterator[bytes]:
+        """The bytes of ``file``, chunk by chunk, inflated as they go (never more than the
+        limit): what the download streams. The blob is opened on the first chunk asked."""
+        with self._blob(file.digest) as fh:
+            if file.member is None:
+                while chunk := fh.read(zips.CHUNK):
+                    yield chunk
+            else:
+                yield from zips.iter_member(fh, file.member, self.max_inflated_bytes)
+
+    def _read(self, file: AttachmentFile) -> bytes:
+        """The bytes of ``file`` in memory (at most the limit), for who needs them whole."""
+        return b"".join(self._chunks(file))
+
+    @contextlib.contextmanager
+    def _blob(self, digest: str) -> Iterator[BinaryIO]:
+        """The blob as a seekable file (zipfile seeks): an object store's stream is spooled
+        to a temporary file of the staging folder first."""
+        fh = self.blobs.open(digest)
+        try:
+            if getattr(fh, "seekable", lambda: False)():
+                yield fh
+                return
+            self.staging_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.staging_dir) as spool:
+                shutil.copyfileobj(fh, spool, zips.CHUNK)
+                spool.seek(0)
+                yield spool
+        finally:
+            fh.close()
 
     def draft_signatures(self, user: User, draft_id: int) -> list[dict[str, Any]]:
         """The signed draft's PDF signatures checked now (who signed, with which certificate,
@@ -936,11 +980,14 @@ class ClerkService:
             return []
         reports: list[dict[str, Any]] = []
         for item in view["attachments"]:
+            # Only a PDF is inflated, to check its signatures (at most the limit); every other
+            # file is described from its zip's central directory alone.
             try:
-                data, name, ctype = self._content(item)
-            except (OSError, zipfile.BadZipFile):
-                continue
-            if ctype != "application/pdf":
+                file = self._file(item)
+                if file.content_type != "application/pdf":
+                    continue
+                data, name = self._read(file), file.name
+            except (OSError, zips.InflatesTooLarge, *zips.UNREADABLE):
                 continue
             try:
                 found = validate_pdf(
@@ -956,6 +1003,22 @@ class ClerkService:
                 {"file": name, "error": False, "signatures": [r.as_dict() for r in found]}
             )
         return reports
+
+
+@dataclass(frozen=True)
+class AttachmentFile:
+    """An attachment as the clerk application offers it. ``size``: of the bytes served (the
+    inflated file when ``member``, the name of the single file of a zip, is set)."""
+
+    name: str
+    content_type: str
+    size: int
+    digest: str
+    member: str | None = None
+
+
+def _type_of(name: str, otherwise: str) -> str:
+    return "application/pdf" if name.lower().endswith(".pdf") else otherwise
 
 
 def _codes(view: dict[str, Any]) -> list[str]:

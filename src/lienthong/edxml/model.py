@@ -271,6 +271,8 @@ class Limits:
     max_bytes: int = 300 * 1024 * 1024
     max_text_bytes: int = 2 * 1024 * 1024  # all non-attachment text together
     max_attachments: int = 200
+    # Not the parser's: intake refuses a zipped attachment inflating beyond this (a ZIP bomb).
+    max_inflated_bytes: int = 225 * 1024 * 1024
     max_depth: int = 32
     max_elements: int = 100_000
     extra: dict[str, int] = field(default_factory=dict)

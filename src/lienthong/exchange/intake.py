@@ -43,7 +43,7 @@ from lienthong.blobs import BlobStore
 from lienthong.blobs.staging import StagedFile, StagingArea
 from lienthong.clock import VN_TZ, Clock
 from lienthong.db import Database
-from lienthong.edxml import parse_package
+from lienthong.edxml import parse_package, zips
 from lienthong.edxml.model import (
     BussinessDocType,
     DocumentPackage,
@@ -263,6 +263,7 @@ class Intake:
             original = self._identical_resend(agency, package, digest)
             if original is not None:
                 return original
+            self._check_inflated_sizes(package, sink)
         report = None
         if self.verifier is not None:
             attachments = {cid: f.path for cid, f in sink.files.items()}
@@ -315,6 +316,24 @@ class Intake:
                 self.on_commit(result)
             return result
         raise AssertionError("unreachable")
+
+    def _check_inflated_sizes(self, package: DocumentPackage, sink: StagingSink) -> None:
+        """Refuse a zipped attachment that inflates beyond the limit (a ZIP bomb), counting
+        the bytes inflated and stopping at the limit. A file that is not a readable zip is
+        left as it came (the clerk application then offers it as it is)."""
+        limit = self.limits.max_inflated_bytes
+        for att in package.attachments:
+            staged = sink.files.get(att.content_id)
+            if staged is None or not zips.travels_zipped(att.attachment_name, att.content_type):
+                continue
+            try:
+                with staged.path.open("rb") as fh:
+                    zips.check_inflated_size(fh, limit)
+            except zips.InflatesTooLarge:
+                raise ExchangeError(
+                    code=ErrorCode.ATTACHMENT_INFLATES_TOO_LARGE,
+                    detail={"content_id": att.content_id, "limit_bytes": limit},
+                ) from None
 
     def _identical_resend(
         self, agency: str, package: DocumentPackage, digest: str

@@ -53,7 +53,7 @@ class TrustPolicy:
     allow_sha1_legacy: bool = True
     revocation_grace: timedelta = timedelta(hours=24)
     revocation_refresh: timedelta = timedelta(minutes=10)
-    refuse_unknown_revocation: bool = False
+    refuse_unknown_revocation: bool = True
     require_signed_status: bool = False
 
     @classmethod

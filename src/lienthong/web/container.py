@@ -83,6 +83,7 @@ def limits_from(settings: Settings) -> Limits:
         max_bytes=settings.max_package_bytes,
         max_text_bytes=settings.max_header_bytes,
         max_attachments=settings.max_attachments,
+        max_inflated_bytes=settings.max_inflated_attachment_bytes,
     )
 
 
@@ -226,6 +227,7 @@ def build_clerk(
         pdf_trust=trust,
         calendar=WorkingCalendar.from_settings(settings),
         processing_days=settings.clerk_processing_days,
+        max_inflated_bytes=settings.max_inflated_attachment_bytes,
     )
     return clerk, issuance
 

@@ -34,7 +34,9 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def hub(db: Database, tmp_path: Path, clock: FixedClock) -> Iterator[Container]:
-    container = container_for(db, tmp_path, clock)
+    # The clock runs days ahead of the test PKI's responder (fixed at NOW), whose answers are
+    # then stale: this module is about listings, not revocation, so unknown is accepted.
+    container = container_for(db, tmp_path, clock, refuse_unknown_revocation=False)
     for code in (GOV_OFFICE, NGHE_AN, CAO_BANG):
         register(container, code)
     yield container

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from lienthong.clock import FixedClock
@@ -84,22 +85,51 @@ def test_goes_on_with_cached_answers_within_the_grace_period_then_reports_unknow
     assert check["detail"]["degraded"] is True
     assert "unreachable" in check["message"]
 
-    # Past the 24 h grace period: unknown; accepted unless the policy requires an answer.
+    # Past the 24 h grace period: unknown, refused by default under enforce, nothing stored.
     clock.advance(timedelta(hours=23))
-    result = send(
-        second, GOV_OFFICE, signed_document_bytes(signer, GOV_OFFICE, [NGHE_AN], number="103")
-    )
-    assert revocation_check(second, result.message_id)["status"] == "unknown"
+    before = counts(second)
+    with pytest.raises(LienthongError) as caught:
+        send(second, GOV_OFFICE, signed_document_bytes(signer, GOV_OFFICE, [NGHE_AN], number="103"))
+    assert caught.value.code is ErrorCode.REVOCATION_UNKNOWN
+    assert counts(second) == before
 
-    strict = hub(db, tmp_path, demo_pki, clock, refuse_unknown_revocation=True)
-    before = counts(strict)
-    try:
-        send(strict, GOV_OFFICE, signed_document_bytes(signer, GOV_OFFICE, [NGHE_AN], number="104"))
-    except LienthongError as exc:
-        assert exc.code is ErrorCode.REVOCATION_UNKNOWN
-    else:
-        raise AssertionError("accepted without a revocation answer")
-    assert counts(strict) == before
+    # The explicit opt-out accepts it and records the unknown status.
+    lenient = hub(db, tmp_path, demo_pki, clock, refuse_unknown_revocation=False)
+    result = send(
+        lenient, GOV_OFFICE, signed_document_bytes(signer, GOV_OFFICE, [NGHE_AN], number="104")
+    )
+    assert revocation_check(lenient, result.message_id)["status"] == "unknown"
+
+
+def test_a_certificate_without_revocation_information_is_refused_under_enforce(
+    db: Database, tmp_path: Any, demo_pki: DemoPKI
+) -> None:
+    """Issue 18 item 15: no OCSP responder and no CRL named at all was accepted."""
+    bare = demo_pki.issue_custom(
+        common_name="Đặng Văn Khoa",
+        agency_code=GOV_OFFICE,
+        not_before=NOW - timedelta(days=1),
+        not_after=NOW + timedelta(days=365),
+        with_revocation_urls=False,
+    )
+    clock = FixedClock(NOW)
+    container = hub(db, tmp_path, demo_pki, clock)
+    register(container, GOV_OFFICE)
+    register(container, NGHE_AN)
+    before = counts(container)
+    with pytest.raises(LienthongError) as caught:
+        send(container, GOV_OFFICE, signed_document_bytes(bare, GOV_OFFICE, [NGHE_AN]))
+    assert caught.value.code is ErrorCode.REVOCATION_UNKNOWN
+    checks = caught.value.detail["validation"]["checks"]
+    revocation = next(c for c in checks if c["name"] == "revocation")
+    assert "names no OCSP responder or CRL" in revocation["message"]
+    assert counts(container) == before
+    blobs = container.settings.data_dir / "blobs"
+    assert not blobs.exists() or not any(p.is_file() for p in blobs.rglob("*"))
+
+    lenient = hub(db, tmp_path, demo_pki, clock, refuse_unknown_revocation=False)
+    result = send(lenient, GOV_OFFICE, signed_document_bytes(bare, GOV_OFFICE, [NGHE_AN]))
+    assert revocation_check(lenient, result.message_id)["status"] == "unknown"
 
 
 def test_the_grace_period_is_configurable(db: Database, tmp_path: Any, demo_pki: DemoPKI) -> None:
@@ -114,7 +144,9 @@ def test_the_grace_period_is_configurable(db: Database, tmp_path: Any, demo_pki:
         crl_url=f"{base}/crl",
     )
     clock = FixedClock(NOW)
-    container = hub(db, tmp_path, demo_pki, clock, revocation_grace_hours=1)
+    container = hub(
+        db, tmp_path, demo_pki, clock, revocation_grace_hours=1, refuse_unknown_revocation=False
+    )
     register(container, GOV_OFFICE)
     register(container, NGHE_AN)
     responder = Responder(demo_pki, port=port, clock=FixedClock(NOW)).start()

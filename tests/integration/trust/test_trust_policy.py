@@ -141,6 +141,43 @@ def test_refuses_an_expired_signer(hub: Container, demo_pki: DemoPKI) -> None:
     assert check(report, "certificate_validity")["detail"]["state"] == "expired"
 
 
+def test_a_signer_that_expired_before_the_intermediate_was_issued_is_expired_not_untrusted(
+    hub: Container, demo_pki: DemoPKI
+) -> None:
+    """Issue 18 item 15: the path was judged at the leaf's last valid moment, when the demo
+    intermediate (made a day before NOW) was not valid yet, so an expired signer read as
+    CERTIFICATE_UNTRUSTED."""
+    assert demo_pki.intermediate.certificate.not_valid_before_utc > NOW - timedelta(days=30)
+    expired = custom(
+        demo_pki, not_before=NOW - timedelta(days=400), not_after=NOW - timedelta(days=30)
+    )
+    report = refused(
+        hub,
+        signed_document_bytes(expired, GOV_OFFICE, [NGHE_AN]),
+        ErrorCode.CERTIFICATE_EXPIRED,
+    )
+    assert check(report, "path")["status"] == "ok"
+    assert check(report, "certificate_validity")["detail"]["state"] == "expired"
+
+
+def test_an_expired_signer_under_an_untrusted_root_is_still_untrusted(
+    hub: Container, demo_pki: DemoPKI
+) -> None:
+    other_root = DemoPKI.issue_root("CA giả mạo", NOW - timedelta(days=500))
+    expired = custom(
+        demo_pki,
+        issuer=other_root,
+        not_before=NOW - timedelta(days=400),
+        not_after=NOW - timedelta(days=30),
+    )
+    report = refused(
+        hub,
+        signed_document_bytes(expired, GOV_OFFICE, [NGHE_AN]),
+        ErrorCode.CERTIFICATE_UNTRUSTED,
+    )
+    assert check(report, "path")["status"] == "failed"
+
+
 def test_refuses_a_signer_not_yet_valid(hub: Container, demo_pki: DemoPKI) -> None:
     early = custom(demo_pki, not_before=NOW + timedelta(days=2))
     report = refused(
