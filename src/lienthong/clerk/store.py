@@ -544,7 +544,8 @@ class RemoteSignatureRow(Base):
     request_id: Mapped[str] = mapped_column(String(64))
     approval_uri: Mapped[str] = mapped_column(Text, default="")
     prepared_pdf: Mapped[bytes] = mapped_column(LargeBinary)
-    document_digest: Mapped[str] = mapped_column(String(64))
+    # The hash sent to the signing service (shown to the leader), not a blob.
+    document_digest: Mapped[str] = mapped_column(String(64), info={"blob": False})
     reserved_start: Mapped[int] = mapped_column(BigInteger)
     reserved_end: Mapped[int] = mapped_column(BigInteger)
     signed_attrs: Mapped[bytes] = mapped_column(LargeBinary)

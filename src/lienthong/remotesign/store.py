@@ -27,8 +27,8 @@ class SignatureRequestRow(Base):
     hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    code_digest: Mapped[str] = mapped_column(String(64))
-    sad_digest: Mapped[str | None] = mapped_column(String(64))
+    code_digest: Mapped[str] = mapped_column(String(64), info={"blob": False})  # of the code
+    sad_digest: Mapped[str | None] = mapped_column(String(64), info={"blob": False})
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sad_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
