@@ -7,7 +7,7 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import uvicorn
@@ -15,6 +15,9 @@ from rich.console import Console
 
 from lienthong.config import Settings
 from lienthong.errors import render_markdown
+
+if TYPE_CHECKING:
+    from lienthong.remotesign.demo import DemoRemoteSigning
 
 app = typer.Typer(help="lienthong: Vietnam e-government interconnection hub", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema", no_args_is_help=True)
@@ -271,15 +274,40 @@ def demo_run(
         raise typer.Exit(1) from exc
     with quieted():
         credentials = seed(settings)
+    remote = _start_remote_signing(settings)
+    settings = remote.configure(settings)  # the demo leaders sign on the phone pages
     start_activity(settings, clock, console)
     data_dir = Path(settings.data_dir)
     console.print(f"[bold green]lienthong hub: http://{host}:{port}[/bold green]")
     console.print(f"API documentation: http://{host}:{port}/docs")
     console.print(
+        f"Remote signing (leaders, CSC API v2 style): {remote.csc_url}; approval pages "
+        f"{remote.base_url}/ky-so-tu-xa/yeu-cau/..., one-time codes in the demo SMS outbox "
+        f"{remote.sms_url('lanhdao.vpcp')} (any leader's username)"
+    )
+    console.print(
         f"{len(credentials)} demo agencies; system ids and secrets in "
         f"{data_dir / 'demo-credentials.json'}; users in {data_dir / 'demo-users.json'}"
     )
     serve_app(settings, host, port, 1)
+
+
+def _start_remote_signing(settings: Settings) -> DemoRemoteSigning:
+    """The demo remote signing service with the demo leaders' keys (a taken port: a free
+    one, said so)."""
+    from lienthong.remotesign.demo import start_demo_remote_signing
+    from lienthong.trust.pki import DemoPKI
+
+    wanted = settings.demo_remote_signing_port
+    remote, taken = start_demo_remote_signing(
+        settings, DemoPKI.load(settings.resolved_pki_dir), wanted
+    )
+    if taken:
+        console.print(
+            f"[yellow]Port {wanted} is taken: the demo remote signing service is on "
+            f"{remote.base_url} (LIENTHONG_DEMO_REMOTE_SIGNING_PORT chooses it)[/yellow]"
+        )
+    return remote
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -220,6 +220,17 @@ class Settings(BaseSettings):
             "a port already taken stops the demo with a message"
         ),
     )
+    demo_remote_signing_port: int = Field(
+        default=8700,
+        ge=1,
+        le=65535,
+        description=(
+            "`lienthong demo run` (`make run`): loopback port of the demo remote signing "
+            "service (CSC API v2 style; the leaders' approval pages at /ky-so-tu-xa/yeu-cau/ID, "
+            "the demo SMS outbox at /ky-so-tu-xa/tin-nhan/USER) through which the demo leaders "
+            "sign; a port already taken: a free one, printed in the banner"
+        ),
+    )
 
     hub_id: str | None = Field(
         default=None,

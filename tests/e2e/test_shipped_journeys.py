@@ -4,7 +4,10 @@ responder, the living demo), walked in a real Chromium as each role would, with 
 per step under ``test-output/screenshots/``.
 
 The only inputs are what ``make run`` takes: ``PORT`` (a free port, so the suite can run beside
-a developer's ``make run``) and, only when 8089 is taken, the documented responder port.
+a developer's ``make run``) and, only when 8089 or 8700 is taken, the documented responder and
+remote signing ports. The demo leaders sign through the demo remote signing service that
+``make run`` starts: the one-time code read from its demo SMS outbox, approved on its
+phone-width page.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -69,6 +73,8 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shipped]:
     env["PORT"] = str(port)
     if not _port_free(8089):
         env["LIENTHONG_DEMO_RESPONDER_PORT"] = str(free_port())
+    if not _port_free(8700):
+        env["LIENTHONG_DEMO_REMOTE_SIGNING_PORT"] = str(free_port())
     log = (workdir / "make-run.log").open("wb")
     proc = subprocess.Popen(
         [str(LIENTHONG), "demo", "run", "--port", str(port)],
@@ -123,6 +129,40 @@ def _signed_in(browser: Browser, shipped: Shipped, username: str, width: int = 1
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_load_state()
     return page
+
+
+def _approve_on_the_phone(
+    browser: Browser, leader: Page, username: str, shots: Shots | None = None
+) -> None:
+    """After the leader's "Xác nhận ký": the one-time code from the demo SMS outbox, typed
+    on the remote signing service's approval page at phone width (390 px), then "Hoàn tất
+    ký" on the hub."""
+    expect(leader.get_by_text("Đang chờ bạn duyệt trên điện thoại")).to_be_visible()
+    approval = leader.get_by_role("link", name="Mở yêu cầu ký trên điện thoại").get_attribute(
+        "href"
+    )
+    assert approval and "/ky-so-tu-xa/yeu-cau/" in approval, approval
+    service = approval.split("/ky-so-tu-xa/", 1)[0]
+    assert service != leader.url.split("/van-thu", 1)[0]  # its own server, not the hub
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="vi-VN", is_mobile=True, has_touch=True
+    )
+    phone = context.new_page()
+    phone.goto(f"{service}/ky-so-tu-xa/tin-nhan/{username}")
+    sms = phone.locator(".sms-text").first.inner_text()  # the newest message first
+    code = re.search(r"\b(\d{6})\b", sms)
+    assert code is not None, sms
+    phone.goto(approval)
+    expect(phone.get_by_role("heading", name="Duyệt yêu cầu ký số")).to_be_visible()
+    phone.get_by_label("Mã xác thực").fill(code.group(1))
+    if shots is not None:
+        shots.take(phone, "duyet-ky-tu-xa-390")
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, overflow
+    phone.get_by_role("button", name="Đồng ý ký").click()
+    expect(phone.get_by_text("Đã duyệt. Hệ thống văn thư sẽ hoàn tất chữ ký.")).to_be_visible()
+    context.close()
+    leader.get_by_role("button", name="Hoàn tất ký").click()
 
 
 def test_the_readme_curl_answers_with_data(shipped: Shipped) -> None:
@@ -212,8 +252,8 @@ def test_a_document_goes_from_composition_to_completion_under_the_shipped_policy
     expect(clerk.get_by_text("Chờ lãnh đạo ký").first).to_be_visible()
     draft_url = clerk.url.split("?")[0]
 
-    # The leader finds it in the "Chờ ký" queue, reads what is signed, confirms; the clerk
-    # numbers, seals and sends.
+    # The leader finds it in the "Chờ ký" queue, reads what is signed, confirms, approves on
+    # the phone with the code of the demo SMS outbox; the clerk numbers, seals and sends.
     leader = _signed_in(browser, shipped, "lanhdao.vpcp")
     leader.goto("/van-thu/cho-ky")
     row = leader.get_by_role("row").filter(has_text="V/v thử nghiệm hành trình như khi vận hành")
@@ -223,6 +263,8 @@ def test_a_document_goes_from_composition_to_completion_under_the_shipped_policy
     expect(leader.get_by_role("heading", name="Xác nhận ký số dự thảo")).to_be_visible()
     shots.take(leader, "xac-nhan-ky")
     leader.get_by_role("button", name="Xác nhận ký").click()
+    shots.take(leader, "cho-duyet-tren-dien-thoai")
+    _approve_on_the_phone(browser, leader, "lanhdao.vpcp", shots)
     expect(leader.get_by_text("Lãnh đạo đã ký dự thảo.")).to_be_visible()
     shots.take(leader, "lanh-dao-da-ky")
     clerk.goto(draft_url)
@@ -313,6 +355,7 @@ def _compose_sign_issue(
     leader.get_by_role("button", name="Ký số (người có thẩm quyền)").click()
     expect(leader.get_by_role("heading", name="Xác nhận ký số dự thảo")).to_be_visible()
     leader.get_by_role("button", name="Xác nhận ký").click()
+    _approve_on_the_phone(browser, leader, "lanhdao.vpcp")
     expect(leader.get_by_text("Lãnh đạo đã ký dự thảo.")).to_be_visible()
     leader.context.close()
     clerk.goto(draft_url)
