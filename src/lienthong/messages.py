@@ -267,8 +267,10 @@ VIETNAMESE: dict[ErrorCode, str] = {
         f"sau ngày chốt ít nhất một ngày làm việc; {NOTHING_STORED}."
     ),
     ErrorCode.REPORT_REQUEST_CLOSED: f"Yêu cầu báo cáo đã đóng; {NOTHING_STORED}.",
-    ErrorCode.TASK_INVALID: f"Nhiệm vụ thiếu thông tin bắt buộc hoặc không hợp lệ; {NOTHING_STORED}.",
-    ErrorCode.TASK_NOT_FOUND: "Không tìm thấy nhiệm vụ có mã này trong phạm vi của cơ quan bạn.",
+    ErrorCode.TASK_INVALID: (
+        f"Nhiệm vụ thiếu thông tin bắt buộc hoặc không hợp lệ; {NOTHING_STORED}."
+    ),
+    ErrorCode.TASK_NOT_FOUND: ("Không tìm thấy nhiệm vụ có mã này trong phạm vi của cơ quan bạn."),
     ErrorCode.TASK_LEAD_AGENCY_INVALID: (
         "Nhiệm vụ phải có một cơ quan chủ trì đã đăng ký và còn hiệu lực vào ngày giao; "
         f"{NOTHING_STORED}."
