@@ -196,7 +196,7 @@ class Settings(BaseSettings):
         default=600, description="How long an OCSP/CRL answer is used before asking again"
     )
     refuse_unknown_revocation: bool = Field(
-        default=True,
+        default=False,
         description=(
             "Under 'enforce', refuse a signature whose revocation status is unknown "
             "(REVOCATION_UNKNOWN, nothing stored): no responder answered and no cached answer "

@@ -32,6 +32,7 @@ from tests.support import (
 
 
 def hub(db: Database, tmp_path: Any, pki: DemoPKI, clock: FixedClock, **kw: Any) -> Container:
+    kw.setdefault("refuse_unknown_revocation", True)  # the strict setting, unless a test opts out
     container = container_for(
         db, tmp_path, clock=clock, trust_policy="enforce", trusted_roots=pki.root_path, **kw
     )
