@@ -113,18 +113,7 @@ async def task_list(
 ) -> Response:
     service = tasks_of(request)
     _nav(request, user, BASE)
-    states = [trang_thai] if trang_thai in {s.value for s in TaskState} else []
-    wanted = [Timeliness(han)] if han in {t.value for t in Timeliness} else []
-    code = user.agency_code
-    tasks = await run_in_threadpool(
-        service.tasks,
-        code,
-        states=states,
-        timeliness_in=wanted,
-        lead=code if vai_tro == "chu-tri" else None,
-        assigner=code if vai_tro == "giao" else None,
-        limit=1000,
-    )
+    tasks = await _filtered(service, user, trang_thai, han, vai_tro, limit=1000)
     context = {
         "tasks": tasks,
         "names": await _names(request, _codes(tasks)),
@@ -136,6 +125,22 @@ async def task_list(
     return render(request, "tasks/list.html", context)
 
 
+async def _filtered(
+    service: TaskService, user: User, state: str, due: str, role: str, *, limit: int
+) -> list[Task]:
+    """The user's agency's tasks under the list's filters (unknown values filter nothing)."""
+    code = user.agency_code
+    return await run_in_threadpool(
+        service.tasks,
+        code,
+        states=[state] if state in {s.value for s in TaskState} else [],
+        timeliness_in=[Timeliness(due)] if due in {t.value for t in Timeliness} else [],
+        lead=code if role == "chu-tri" else None,
+        assigner=code if role == "giao" else None,
+        limit=limit,
+    )
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -145,18 +150,7 @@ async def export_tasks(
 ) -> Response:
     """The list as shown (same filters), as XLSX."""
     service = tasks_of(request)
-    states = [trang_thai] if trang_thai in {s.value for s in TaskState} else []
-    wanted = [Timeliness(han)] if han in {t.value for t in Timeliness} else []
-    code = user.agency_code
-    tasks = await run_in_threadpool(
-        service.tasks,
-        code,
-        states=states,
-        timeliness_in=wanted,
-        lead=code if vai_tro == "chu-tri" else None,
-        assigner=code if vai_tro == "giao" else None,
-        limit=10_000,
-    )
+    tasks = await _filtered(service, user, trang_thai, han, vai_tro, limit=10_000)
     body = export.tasks_xlsx(tasks, await _names(request, _codes(tasks)))
     headers = {"Content-Disposition": 'attachment; filename="nhiem-vu.xlsx"'}
     return Response(body, media_type=XLSX, headers=headers)

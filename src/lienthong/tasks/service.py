@@ -26,6 +26,7 @@ from lienthong.db import Database
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.tasks import store
 from lienthong.tasks.model import (
+    OPEN_STATES,
     TRANSITIONS,
     Action,
     AgencyTaskStats,
@@ -382,7 +383,7 @@ class TaskService:
         return found
 
     def _all_open(self) -> list[Task]:
-        open_states = [s.value for s in TaskState if s in _OPEN]
+        open_states = [s.value for s in TaskState if s in OPEN_STATES]
         tasks: list[Task] = []
         after = 0
         while True:
@@ -619,15 +620,6 @@ class TaskService:
             as_of=on,
             reports=tuple(sorted(reports)),
         )
-
-
-_OPEN = {
-    TaskState.ASSIGNED,
-    TaskState.RECEIVED,
-    TaskState.IN_PROGRESS,
-    TaskState.PROPOSED_COMPLETE,
-    TaskState.RETURNED,
-}
 
 
 def _check(row: TaskRow, action: Action, agency: str) -> TaskState:
