@@ -2,10 +2,10 @@
 clock that then goes on in real time (documents exchanged and handled, Decree 09 reports,
 portal dossiers and feedback). Every part is idempotent: a second ``make run`` adds nothing.
 
-Replaying 90 days of signed documents takes about a minute on two cores, so ``demo run`` serves
-the hub at once and replays in a background thread; ``<data_dir>/demo-activity.json`` says
-where it stands (``{"state": "running" | "done" | "failed", "counts": {...}}``) and the home
-page shows it.
+Replaying 90 days of signed documents takes about two and a half minutes on two cores (most of
+it signing 300 PDFs and embedding their fonts), so ``demo run`` serves the hub at once and
+replays in a background thread; ``<data_dir>/demo-activity.json`` says where it stands
+(``{"state": "running" | "done" | "failed", "counts": {...}}``) and the home page shows it.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import unicodedata
 from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from lienthong.fonts import BOLD, FONT_DIR, REGULAR, font_path
+from lienthong.fonts import BOLD, FONT_DIR, REGULAR, font_path, font_program
 from lienthong.fonts.canvas import Canvas
 from tests.support_pdf import embedded_font_files, fonts_of, pdf_text
 
@@ -40,11 +40,35 @@ def test_every_vietnamese_letter_has_a_glyph_in_both_fonts() -> None:
             assert ord(letter) in cmap, (bold, letter)
 
 
+def _program(*, bold: bool = False) -> TTFont:
+    return TTFont(io.BytesIO(font_program(bold=bold)))
+
+
+def test_the_font_program_keeps_every_vietnamese_letter_and_the_signs_of_official_texts() -> None:
+    nfd_marks = "\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b"  # tones, ^, ˘, horn
+    signs = "“Số 12/2026/NĐ-CP” – 5 ≤ x ≥ 3 ≠ 4 № € α β Ω • … ‰ ■ ● → Ł ç ñ ü ß"
+    for bold in (False, True):
+        cmap = _program(bold=bold)["cmap"].getBestCmap()
+        for char in VIETNAMESE + VIETNAMESE.lower() + nfd_marks + signs:
+            assert ord(char) in cmap, (bold, char, hex(ord(char)))
+
+
+def test_the_font_program_is_cut_to_what_official_documents_use() -> None:
+    # every PDF's embedding costs time in proportion to the font's glyphs (ids are kept)
+    for bold in (False, True):
+        program, full = _program(bold=bold), TTFont(font_path(bold=bold))
+        assert len(program.getGlyphOrder()) < len(full.getGlyphOrder()) / 4
+        cmap = program["cmap"].getBestCmap()
+        assert ord("Ж") not in cmap and ord("─") not in cmap  # Cyrillic, box drawing: cut
+        assert program["head"].unitsPerEm == 1000
+        assert "GPOS" in program and "GSUB" in program  # HarfBuzz shapes the marks with them
+
+
 def test_the_embedded_subset_keeps_the_outlines_used_and_only_those() -> None:
     canvas = Canvas()
     canvas.text(56, 760, "Văn phòng Chính phủ")
     (program,) = _embedded_programs(canvas.pdf())
-    full = TTFont(font_path())
+    full = _program()
     cmap, glyph_ids = full["cmap"].getBestCmap(), full.getReverseGlyphMap()
     names, glyphs = program.getGlyphOrder(), program["glyf"]
 
@@ -97,9 +121,9 @@ def test_the_pdf_widths_are_the_fonts_advances_in_thousandths_of_an_em() -> None
     for index in range(0, len(widths), 2):  # pairs: first CID, [widths of the CIDs from it]
         first = int(widths[index])
         pdf_widths.update({first + i: int(w) for i, w in enumerate(widths[index + 1])})
-    full = TTFont(font_path())
+    full, program = TTFont(font_path()), _program()
     cmap, metrics = full["cmap"].getBestCmap(), full["hmtx"].metrics
     units = full["head"].unitsPerEm  # 2048: a viewer would set the text twice as wide
     for char in "Ươm":
-        glyph = full.getGlyphID(cmap[ord(char)])
+        glyph = program.getGlyphID(program["cmap"].getBestCmap()[ord(char)])
         assert abs(pdf_widths[glyph] - metrics[cmap[ord(char)]][0] * 1000 / units) <= 1, char
