@@ -292,27 +292,36 @@ class TaskService:
         limit: int = 200,
         after_id: int = 0,
     ) -> list[Task]:
-        with self.db.read() as session:
-            rows = store.listing(
-                session,
-                agency=agency,
-                states=states,
-                lead=lead,
-                assigner=assigner,
-                authority=authority,
-                due_from=due_from,
-                due_to=due_to,
-                limit=limit,
-                after_id=after_id,
-            )
-            ids = [r.id for r in rows]
-            coordinators = store.coordinators(session, ids)
-            reports = store.report_dates(session, ids)
-            session.expunge_all()
-        tasks = [self._view(r, tuple(coordinators[r.id]), reports[r.id]) for r in rows]
-        if timeliness_in:
-            tasks = [t for t in tasks if t.timeliness in timeliness_in]
-        return tasks
+        """Tasks in id order, at most ``limit``; with ``timeliness_in``, the first ``limit``
+        of those in these buckets (the database narrows, the model decides, page by page)."""
+        wanted = set(timeliness_in)
+        narrowing = store.may_be(map(str, wanted), self.today()) if wanted else None
+        found: list[Task] = []
+        cursor = after_id
+        while True:
+            with self.db.read() as session:
+                rows = store.listing(
+                    session,
+                    agency=agency,
+                    states=states,
+                    lead=lead,
+                    assigner=assigner,
+                    authority=authority,
+                    due_from=due_from,
+                    due_to=due_to,
+                    limit=limit,
+                    after_id=cursor,
+                    narrowing=narrowing,
+                )
+                ids = [r.id for r in rows]
+                coordinators = store.coordinators(session, ids)
+                reports = store.report_dates(session, ids)
+                session.expunge_all()
+            page = [self._view(r, tuple(coordinators[r.id]), reports[r.id]) for r in rows]
+            found += [t for t in page if not wanted or t.timeliness in wanted]
+            if len(found) >= limit or len(rows) < limit:
+                return found[:limit]
+            cursor = rows[-1].id
 
     def by_document(self, document_id: str, agency: str | None) -> list[Task]:
         """The tasks a steering document carries, as ``agency`` may see them."""

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     and_,
     case,
+    false,
     func,
     or_,
     select,
@@ -199,9 +200,13 @@ def listing(
     due_to: date | None = None,
     limit: int = 200,
     after_id: int = 0,
+    narrowing: Any = None,
 ) -> list[TaskRow]:
-    """Tasks in id order; ``agency`` None lists every task (the hub operator's view)."""
+    """Tasks in id order; ``agency`` None lists every task (the hub operator's view);
+    ``narrowing`` an extra condition (see :func:`may_be`)."""
     query = select(TaskRow).where(TaskRow.id > after_id)
+    if narrowing is not None:
+        query = query.where(narrowing)
     if agency is not None:
         query = query.where(visible_to(agency))
     if states:
@@ -217,6 +222,37 @@ def listing(
     if due_to:
         query = query.where(TaskRow.due_on <= due_to)
     return list(session.scalars(query.order_by(TaskRow.id).limit(limit)))
+
+
+def may_be(buckets: Iterable[str], on: date) -> Any:
+    """A condition that every task whose timeliness on ``on`` is among ``buckets`` meets
+    (``tasks.model.timeliness`` decides exactly; this lets the database skip the rest): the
+    periodic tasks are always kept, "due soon" counts as on track (it needs working days)."""
+    wanted = set(buckets)
+    live = and_(TaskRow.state.not_in(WITHDRAWN), TaskRow.deadline_kind != "none")
+    completed = and_(live, TaskRow.state == "completed", TaskRow.completed_on.is_not(None))
+    open_dated = and_(live, TaskRow.deadline_kind == "date", ~completed)
+    in_time = and_(
+        TaskRow.state == "proposed_complete",
+        TaskRow.proposed_on.is_not(None),
+        TaskRow.proposed_on <= TaskRow.effective_due_on,
+    )
+    clauses: list[Any] = []
+    if wanted - {"withdrawn", "no_deadline"}:
+        clauses.append(and_(live, TaskRow.deadline_kind == "periodic"))
+    if "withdrawn" in wanted:
+        clauses.append(TaskRow.state.in_(WITHDRAWN))
+    if "no_deadline" in wanted:
+        clauses.append(and_(TaskRow.state.not_in(WITHDRAWN), TaskRow.deadline_kind == "none"))
+    if "done_on_time" in wanted:
+        clauses.append(and_(completed, TaskRow.completed_on <= TaskRow.effective_due_on))
+    if "done_late" in wanted:
+        clauses.append(and_(completed, TaskRow.completed_on > TaskRow.effective_due_on))
+    if "overdue" in wanted:
+        clauses.append(and_(open_dated, TaskRow.effective_due_on < on, ~in_time))
+    if wanted & {"on_track", "due_soon"}:
+        clauses.append(and_(open_dated, or_(TaskRow.effective_due_on >= on, in_time)))
+    return or_(*clauses) if clauses else false()
 
 
 def by_source_document(session: Session, document_id: str) -> list[TaskRow]:
@@ -302,7 +338,9 @@ def overdue_rows(session: Session, *, agency: str | None, on: date, limit: int) 
     """Open dated tasks past their (rolled) deadline on ``on``, oldest deadline first; a
     proposal made in time does not count (``tasks.model.timeliness``)."""
     in_time = and_(
-        TaskRow.state == "proposed_complete", TaskRow.proposed_on <= TaskRow.effective_due_on
+        TaskRow.state == "proposed_complete",
+        TaskRow.proposed_on.is_not(None),
+        TaskRow.proposed_on <= TaskRow.effective_due_on,
     )
     query = select(TaskRow).where(
         TaskRow.state.in_(OPEN),

@@ -25,6 +25,7 @@ from lienthong.tasks.model import (
     Deadline,
     NewTask,
     Output,
+    Recurrence,
     SourceDocument,
     TaskError,
     TaskState,
@@ -270,3 +271,44 @@ def test_reminders_and_lists_by_deadline_window(world: World) -> None:
     assert kinds == {a: "escalate"}
     window = svc.tasks(VPCP, due_from=date(2027, 3, 1), due_to=date(2027, 3, 31))
     assert [t.code for t in window] == [b]
+
+
+def test_a_timeliness_filter_finds_matches_past_the_first_page_and_agrees_with_the_model(
+    world: World,
+) -> None:
+    svc = world.service
+    late_start = [
+        svc.assign(conclusion_task(deadline=Deadline.on(date(2027, 6, 30))), actor="vpcp").code
+        for _ in range(4)
+    ]  # on track: the first rows in id order
+    overdue = [
+        svc.assign(conclusion_task(deadline=Deadline.on(date(2027, 1, 8))), actor="vpcp").code
+        for _ in range(2)
+    ]
+    soon = svc.assign(conclusion_task(deadline=Deadline.on(date(2027, 1, 21))), actor="vpcp")
+    svc.assign(conclusion_task(deadline=Deadline.every(Recurrence.MONTHLY, 15)), actor="vpcp")
+    svc.assign(conclusion_task(deadline=Deadline.open_ended()), actor="vpcp")
+    done = svc.assign(conclusion_task(deadline=Deadline.on(date(2027, 1, 29))), actor="vpcp").code
+    svc.receive(done, MOF, "mof")
+    svc.propose_complete(done, MOF, "mof", Evidence(document_id="doc-1"))
+    svc.confirm_complete(done, VPCP, "vpcp")
+    svc.cancel(late_start[0], VPCP, "vpcp", "Không còn phù hợp")
+    world.days(14)  # Mon 18 Jan 2027: two overdue, one due soon
+    # the two overdue tasks come after a full first page of others
+    found = svc.tasks(VPCP, timeliness_in=[Timeliness.OVERDUE], limit=2)
+    assert [t.code for t in found] == overdue
+    paged = svc.tasks(VPCP, timeliness_in=[Timeliness.OVERDUE], limit=1)
+    assert [t.code for t in paged] == overdue[:1]
+    after = svc.tasks(VPCP, timeliness_in=[Timeliness.OVERDUE], limit=1, after_id=paged[0].row.id)
+    assert [t.code for t in after] == overdue[1:]
+    assert svc.get(soon.code, VPCP).timeliness is Timeliness.DUE_SOON
+    everything = svc.tasks(VPCP, limit=100)
+    assert len(everything) == 10
+    for bucket in Timeliness:
+        expected = [t.code for t in everything if t.timeliness is bucket]
+        got = [t.code for t in svc.tasks(VPCP, timeliness_in=[bucket], limit=100)]
+        assert got == expected, bucket
+    pair = [Timeliness.WITHDRAWN, Timeliness.DONE_ON_TIME]
+    codes = [t.code for t in everything]
+    both = sorted([late_start[0], done], key=codes.index)
+    assert [t.code for t in svc.tasks(VPCP, timeliness_in=pair, limit=100)] == both
