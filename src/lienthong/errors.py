@@ -122,6 +122,12 @@ class ErrorCode(StrEnum):
     # Reporting (Decree 09/2019/NĐ-CP)
     REGIME_UNKNOWN = "REGIME_UNKNOWN"
     REGIME_INVALID = "REGIME_INVALID"
+    REGIME_EXISTS = "REGIME_EXISTS"
+    REGIME_NOT_ISSUER = "REGIME_NOT_ISSUER"
+    REGIME_OUT_OF_AUTHORITY = "REGIME_OUT_OF_AUTHORITY"
+    REGIME_VERSION_IN_USE = "REGIME_VERSION_IN_USE"
+    REGIME_STATE_INVALID = "REGIME_STATE_INVALID"
+    REGIME_INDICATOR_CONFLICT = "REGIME_INDICATOR_CONFLICT"
     REPORT_PERIOD_INVALID = "REPORT_PERIOD_INVALID"
     REPORT_PERIOD_CLOSED = "REPORT_PERIOD_CLOSED"
     REPORT_NOT_EXPECTED = "REPORT_NOT_EXPECTED"
@@ -416,6 +422,30 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         422,
         "The reporting regime lacks an element of Decree 09 Art. 8 or breaks Art. 8(5) "
         "(a deadline per level, one working day after the cut-off).",
+    ),
+    ErrorCode.REGIME_EXISTS: (409, "A reporting regime with that code exists; nothing was stored."),
+    ErrorCode.REGIME_NOT_ISSUER: (
+        403,
+        "Only the officers of the regime's issuing agency define, publish or retire it.",
+    ),
+    ErrorCode.REGIME_OUT_OF_AUTHORITY: (
+        422,
+        "The regime addresses reporters or receivers that are not units of the agency registry "
+        "under the issuer's authority; nothing was stored.",
+    ),
+    ErrorCode.REGIME_VERSION_IN_USE: (
+        409,
+        "Reports were submitted under that regime version: it cannot change (define a new "
+        "version effective from a date); nothing was stored.",
+    ),
+    ErrorCode.REGIME_STATE_INVALID: (
+        409,
+        "The regime's state (draft, published, retired) does not allow that action.",
+    ),
+    ErrorCode.REGIME_INDICATOR_CONFLICT: (
+        409,
+        "An indicator code is already used with another meaning (name, unit or aggregation) "
+        "by another regime or the indicator catalogue; nothing was stored.",
     ),
     ErrorCode.REPORT_PERIOD_INVALID: (
         422,

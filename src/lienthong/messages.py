@@ -215,6 +215,27 @@ VIETNAMESE: dict[ErrorCode, str] = {
         "Chế độ báo cáo thiếu nội dung theo Điều 8 Nghị định 09/2019/NĐ-CP hoặc thời hạn gửi "
         "không đúng quy định."
     ),
+    ErrorCode.REGIME_EXISTS: f"Đã có chế độ báo cáo với mã này; {NOTHING_STORED}.",
+    ErrorCode.REGIME_NOT_ISSUER: (
+        "Chỉ cán bộ của cơ quan ban hành mới được xây dựng, công bố hoặc bãi bỏ chế độ báo cáo "
+        "này."
+    ),
+    ErrorCode.REGIME_OUT_OF_AUTHORITY: (
+        "Đối tượng thực hiện hoặc cơ quan nhận báo cáo không thuộc phạm vi quản lý của cơ quan "
+        f"ban hành; {NOTHING_STORED}."
+    ),
+    ErrorCode.REGIME_VERSION_IN_USE: (
+        "Đã có báo cáo gửi theo phiên bản này nên không thể sửa; hãy ban hành phiên bản mới có "
+        f"hiệu lực từ một ngày; {NOTHING_STORED}."
+    ),
+    ErrorCode.REGIME_STATE_INVALID: (
+        "Trạng thái của chế độ báo cáo (dự thảo, đã công bố, đã bãi bỏ) không cho phép thao tác "
+        "này."
+    ),
+    ErrorCode.REGIME_INDICATOR_CONFLICT: (
+        "Mã chỉ tiêu đã được dùng với nội dung khác (tên, đơn vị tính hoặc cách tổng hợp) trong "
+        f"chế độ báo cáo khác hoặc danh mục chỉ tiêu; {NOTHING_STORED}."
+    ),
     ErrorCode.REPORT_PERIOD_INVALID: (
         "Kỳ báo cáo không thuộc chế độ báo cáo này (ví dụ: 2026-M03, 2026-Q1, 2026-Y)."
     ),

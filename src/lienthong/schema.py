@@ -21,6 +21,7 @@ STORE_MODULES = (
     "lienthong.clerk.store",
     "lienthong.stats.store",
     "lienthong.reporting.store",
+    "lienthong.reporting.regime_store",
     "lienthong.portal.store",
     "lienthong.lgsp.store",
     "lienthong.health.store",
