@@ -68,6 +68,8 @@ def prepare_reporting_hub(data_dir: Path, url: str) -> PreparedHub:
             code: register(container, code, name, level, parent_code=parent)
             for code, (name, level, parent) in UNITS.items()
         }
+        assert container.reporting is not None
+        container.reporting.definitions.ensure_demo_regime()  # the demo regime is data
     finally:
         container.close()
     DemoPKI.create(

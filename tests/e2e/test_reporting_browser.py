@@ -64,6 +64,8 @@ def site(sqlite_db: Database, tmp_path: Path) -> Iterator[Site]:
     container = container_for(sqlite_db, tmp_path, clock, pki_dir=pki.out_dir)
     for code, (name, level, parent) in units.items():
         register(container, code, name, level, parent_code=parent)
+    assert container.reporting is not None
+    container.reporting.definitions.ensure_demo_regime()  # the demo regime lives in the store
     accounts = AccountService(sqlite_db, clock, scrypt=ScryptParams(n=2**10))
     container.accounts = accounts
     accounts.create_user("baocao.xa", "Lê Thị Báo Cáo", COMMUNE, [Role.REPORTING_OFFICER], PASSWORD)

@@ -215,6 +215,7 @@ def report_periods(reporting: Reporting, now: datetime) -> list[Period]:
         reporting.ensure_units()
     except IntegrityError:  # the hub's first reporting page added them at the same moment
         reporting.ensure_units(force=True)
+    reporting.definitions.ensure_demo_regime()  # the demo regime is data in the store
     regime = reporting.service.catalogue.get(REGIME, local_day(now))
     return [] if regime is None else plan_periods(reporting, regime, local_day(now))
 

@@ -190,7 +190,7 @@ class VersionDoc(_Doc):
 class RegimeDoc(_Doc):
     """A whole regime: its identity, issuer and every version (the export / import format)."""
 
-    format: Literal["lienthong.regime/1"] = FORMAT
+    format: Literal["lienthong.regime/1"] = "lienthong.regime/1"
     code: str = Field(..., pattern=_CODE)
     name: Name
     issuer: str = Field(..., pattern=_AGENCY, description="Agency code of the issuing body")

@@ -373,7 +373,7 @@ async def submission_page(
 ) -> Response:
     def load() -> dict[str, Any]:
         item = rep.service.submission(submission_id)
-        version = rep.service.resolve(item.regime, item.period)[0]
+        version = rep.service.regime_of(submission_id)  # the form it was filled in
         unit = rep.queries.unit(GEO, item.unit_code)
         if user.agency_code not in (item.unit_code, unit.parent_code) and not _above(
             rep, user.agency_code, item.unit_code

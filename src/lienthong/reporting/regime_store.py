@@ -24,7 +24,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    distinct,
     func,
     select,
 )
@@ -142,9 +141,9 @@ def in_force_rows(session: Session) -> list[tuple[RegimeRow, RegimeVersionRow]]:
 def submitted_periods(session: Session, code: str) -> list[tuple[str, int]]:
     """The (period, regime version) pairs that hold any report of regime ``code``."""
     rows = session.execute(
-        select(distinct(SubmissionRow.period), SubmissionRow.regime_version).where(
-            SubmissionRow.regime == code
-        )
+        select(SubmissionRow.period, SubmissionRow.regime_version)
+        .where(SubmissionRow.regime == code)
+        .distinct()
     ).all()
     return sorted((str(p), int(v)) for p, v in rows)
 

@@ -437,5 +437,12 @@ class RegimeCatalogue:
     def versions(self, code: str) -> list[RegimeVersion]:
         return list(self._versions.get(code, []))
 
+    def version(self, code: str, number: int) -> RegimeVersion | None:
+        """Version ``number`` of ``code`` (the one a submission was made under), or None."""
+        for version in self.versions(code):
+            if version.version == number:
+                return version
+        return None
+
     def codes(self) -> list[str]:
         return sorted(self._versions)

@@ -452,6 +452,13 @@ class ReportingService(ReceiverDecisions):
                 raise refuse(ErrorCode.REPORT_NOT_FOUND, id=submission_id)
             return view_of(session, row)
 
+    def regime_of(self, submission_id: int) -> RegimeVersion:
+        """The regime version the submission was made under (its ``regime_version``): the
+        form that was filled, shown again even after the regime changed."""
+        item = self.submission(submission_id)
+        found = self.catalogue.version(item.regime, item.regime_version)
+        return found if found is not None else self.resolve(item.regime, item.period)[0]
+
     def signed_pdf(self, submission_id: int) -> bytes | None:
         with self.db.read() as session:
             row = store.get_submission(session, submission_id)

@@ -57,6 +57,7 @@ class Submission:
     comment: str | None
     reason: str | None
     signer: str | None
+    regime_version: int = 1  # the regime version the report was made under (kept for good)
     values: dict[str, float] = field(default_factory=dict)
     sections: dict[str, str] = field(default_factory=dict)
 
@@ -77,6 +78,7 @@ def view_of(session: Session, row: store.SubmissionRow) -> Submission:
         comment=row.comment,
         reason=row.reason,
         signer=row.signer,
+        regime_version=row.regime_version,
         values=store.values_of(session, row.id),
         sections=json.loads(row.sections or "{}"),
     )

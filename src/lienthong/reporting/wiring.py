@@ -1,6 +1,7 @@
 """The reporting system as the composition root builds it: cheap to construct, every part
-made on first use (the regime catalogue, the demo PKI's trust and the heads' demo keys), and the
-geographic reporting tree seeded from the agency registry.
+made on first use (the regime catalogue read from the store, the regime definitions, the demo
+PKI's trust and the heads' demo keys), and the geographic reporting tree seeded from the agency
+registry.
 
 Units from the registry (geographic flow ``geo``): the Government Office is the root; ministries
 and provinces (top-level agencies) report to it; communes, wards and townships report to their
@@ -24,7 +25,9 @@ from lienthong.reporting.submissions import UnitSpec
 
 if TYPE_CHECKING:
     from lienthong.agencies.service import AgencyService
+    from lienthong.calendar import WorkingCalendar
     from lienthong.reporting.consolidation import ReportingQueries
+    from lienthong.reporting.regime_service import RegimeDefinitions, StoredCatalogue
     from lienthong.reporting.requests import RequestService
     from lienthong.reporting.service import ReportingService
     from lienthong.trust.pdf import PdfIdentity
@@ -132,21 +135,36 @@ class Reporting:
         return pki.signer(unit).certificate.not_valid_before_utc
 
     @cached_property
-    def service(self) -> ReportingService:
+    def calendar(self) -> WorkingCalendar:
         from lienthong.calendar import WorkingCalendar
+
+        return WorkingCalendar.from_settings(self.settings)
+
+    @cached_property
+    def catalogue(self) -> StoredCatalogue:
+        """The regimes in force, read from the store (the demo seeds ``KTXH`` there)."""
+        from lienthong.reporting.regime_service import StoredCatalogue
+
+        return StoredCatalogue(self.db, self.calendar)
+
+    @cached_property
+    def definitions(self) -> RegimeDefinitions:
+        """Defining, versioning, publishing and retiring regimes (API, CLI, editor)."""
+        from lienthong.reporting.regime_service import RegimeDefinitions
+
+        return RegimeDefinitions(self.db, self.clock, self.calendar, self.agencies, self.catalogue)
+
+    @cached_property
+    def service(self) -> ReportingService:
         from lienthong.clerk.signing import RenewingDemoTrust
-        from lienthong.reporting.regimes import RegimeCatalogue, demo_regime
         from lienthong.reporting.service import ReportingService
         from lienthong.trust.pki import DemoPKI
 
-        calendar = WorkingCalendar.from_settings(self.settings)
-        catalogue = RegimeCatalogue(calendar)
-        catalogue.add(demo_regime())
         # The demo trust renews its CRL (valid 24 h) so signed reports still pass after a day.
         pki = self._pki
         trust = RenewingDemoTrust(pki, self.clock) if isinstance(pki, DemoPKI) else None
         return ReportingService(
-            self.db, self.clock, calendar, catalogue, trust, signer_for=self._signer_for
+            self.db, self.clock, self.calendar, self.catalogue, trust, signer_for=self._signer_for
         )
 
     @cached_property

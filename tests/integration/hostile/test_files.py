@@ -31,6 +31,8 @@ FORMULAS = [
 
 @pytest.fixture(scope="module")
 def template(hub: Hub) -> bytes:
+    assert hub.container.reporting is not None
+    hub.container.reporting.definitions.ensure_demo_regime()
     with hub.http(auth=hub.basic(NGHE_AN)) as http:
         answer = http.get(f"/api/v1/reporting/KTXH/{PERIOD}/template.xlsx")
     assert answer.status_code == 200, answer.text

@@ -133,6 +133,7 @@ def hub(db: Database, tmp_path: Path, pki: DemoPKI) -> Iterator[Hub]:
         "baocao.tinh", "Trần Văn Tổng Hợp", NGHE_AN, [Role.REPORTING_OFFICER], PASSWORD
     )
     assert container.reporting is not None
+    container.reporting.definitions.ensure_demo_regime()  # the demo regime lives in the store
     server = ThreadedServer(create_app(container=container)).start()
     try:
         yield Hub(server.url, clock, secrets, container.reporting)
