@@ -7,6 +7,7 @@ system credentials); its agency code is its reporting-unit code. Refusals answer
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
@@ -19,6 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from lienthong.errors import ErrorCode
 from lienthong.reporting.dues import dues_of
 from lienthong.reporting.model import Period, local_day
+from lienthong.reporting.regime_service import RegimeView
+from lienthong.reporting.regimes import RegimeInvalidError, RegimeProblem
 from lienthong.reporting.requests import ReportRequest
 from lienthong.reporting.rules import ReportContent
 from lienthong.reporting.submissions import Submission, refuse
@@ -29,6 +32,7 @@ from lienthong.web.auth import current_agency
 router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
 Agency = Annotated[str, Depends(current_agency)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_DOCUMENT = 5 * 1024 * 1024  # a regime document (1,000+ indicators fit easily)
 
 
 async def reporting_of(request: Request) -> Reporting:
@@ -96,10 +100,118 @@ class AnswerBody(BaseModel):
     answer: str = Field(..., max_length=20000)
 
 
-@router.get("/regimes", summary="Regimes I report under, with my periods due and deadlines")
+@router.get("/regimes", summary="Regimes I report under (periods due), and the regimes defined")
 async def regimes(agency: Agency, rep: Rep) -> JSONResponse:
-    found = await run_in_threadpool(dues_of, rep.service, agency)
-    return JSONResponse({"unit": agency, "regimes": [r.as_dict() for r in found]})
+    """``regimes``: those the caller reports under, with its periods due and deadlines;
+    ``defined``: the stored regimes (published and retired ones, and the caller's own drafts),
+    each with its versions (no definitions: ``GET /regimes/{code}``)."""
+
+    def load() -> dict[str, Any]:
+        found = dues_of(rep.service, agency)
+        defined = [
+            r.as_dict(definitions=False)
+            for r in rep.definitions.list_regimes()
+            if _visible(r, agency)
+        ]
+        return {"unit": agency, "regimes": [r.as_dict() for r in found], "defined": defined}
+
+    return JSONResponse(await run_in_threadpool(load))
+
+
+def _visible(regime: RegimeView, agency: str) -> bool:
+    return regime.status != "draft" or regime.issuer == agency
+
+
+async def _document(request: Request) -> Any:
+    """The request's JSON body (at most :data:`MAX_DOCUMENT` bytes)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_DOCUMENT:
+        raise refuse(ErrorCode.REPORT_FILE_TOO_LARGE, limit_bytes=MAX_DOCUMENT)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_DOCUMENT:
+            raise refuse(ErrorCode.REPORT_FILE_TOO_LARGE, limit_bytes=MAX_DOCUMENT)
+    try:
+        return json.loads(bytes(body).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RegimeInvalidError(
+            [RegimeProblem("document", "", "", f"not a JSON document: {exc}")]
+        ) from exc
+
+
+@router.post("/regimes", status_code=201, summary="Define a regime (a draft, by its issuer)")
+async def create_regime(request: Request, agency: Agency, rep: Rep) -> JSONResponse:
+    """Body: ``{"code", "name", "legal_basis", "issuer"?, "version": {...}}`` with the version
+    as in docs/schemas/regime.schema.json (``VersionDoc``). Refused, storing nothing:
+    ``REGIME_INVALID`` (422, ``detail.problems``), ``REGIME_NOT_ISSUER``,
+    ``REGIME_OUT_OF_AUTHORITY``, ``REGIME_INDICATOR_CONFLICT``, ``REGIME_EXISTS``."""
+    data = await _document(request)
+    made = await run_in_threadpool(rep.definitions.create, agency, data)
+    return JSONResponse(made.as_dict(), status_code=201)
+
+
+@router.post("/regimes/import", summary="Import a whole regime document (by its issuer)")
+async def import_regime(request: Request, agency: Agency, rep: Rep) -> JSONResponse:
+    data = await _document(request)
+    done = await run_in_threadpool(rep.definitions.import_document, agency, data)
+    return JSONResponse(done.as_dict())
+
+
+@router.get("/regimes/{code}", summary="A regime with its versions and their definitions")
+async def regime(code: str, agency: Agency, rep: Rep) -> JSONResponse:
+    found = await run_in_threadpool(rep.definitions.get, code)
+    if not _visible(found, agency):
+        raise refuse(ErrorCode.REGIME_UNKNOWN, regime=code)
+    return JSONResponse(found.as_dict())
+
+
+@router.get("/regimes/{code}/export", summary="The whole regime as one JSON document")
+async def export_regime(code: str, agency: Agency, rep: Rep) -> JSONResponse:
+    found = await run_in_threadpool(rep.definitions.get, code)
+    if not _visible(found, agency):
+        raise refuse(ErrorCode.REGIME_UNKNOWN, regime=code)
+    return JSONResponse(
+        found.document(),
+        headers={"Content-Disposition": f'attachment; filename="regime-{found.code}.json"'},
+    )
+
+
+@router.put("/regimes/{code}/versions/{number}", summary="Edit a version without reports")
+async def edit_regime_version(
+    code: str, number: int, request: Request, agency: Agency, rep: Rep
+) -> JSONResponse:
+    """A draft version, or a published one no report was submitted under; otherwise
+    ``REGIME_VERSION_IN_USE`` (409): define a new version effective from a date."""
+    data = await _document(request)
+    done = await run_in_threadpool(rep.definitions.edit_version, agency, code, number, data)
+    return JSONResponse(done.as_dict())
+
+
+@router.post("/regimes/{code}/versions", status_code=201, summary="A new version from a date")
+async def add_regime_version(code: str, request: Request, agency: Agency, rep: Rep) -> JSONResponse:
+    data = await _document(request)
+    done = await run_in_threadpool(rep.definitions.add_version, agency, code, data)
+    return JSONResponse(done.as_dict(), status_code=201)
+
+
+@router.post("/regimes/{code}/publish", summary="Publish the regime and its draft versions")
+async def publish_regime(code: str, agency: Agency, rep: Rep) -> JSONResponse:
+    done = await run_in_threadpool(rep.definitions.publish, agency, code)
+    return JSONResponse(done.as_dict())
+
+
+class RetireBody(BaseModel):
+    on: date | None = Field(None, description="The last day in force (default: today, VN)")
+
+
+@router.post("/regimes/{code}/retire", summary="Retire a published regime")
+async def retire_regime(
+    code: str, agency: Agency, rep: Rep, body: RetireBody | None = None
+) -> JSONResponse:
+    on = body.on if body is not None else None
+    done = await run_in_threadpool(rep.definitions.retire, agency, code, on)
+    return JSONResponse(done.as_dict())
 
 
 @router.get("/periods", summary="The periods of a regime that contain a date, and those due")

@@ -56,19 +56,22 @@ class Setup:
         return service
 
     def stored(self) -> tuple[Any, ...]:
-        """Everything a regime write touches, to compare before / after a refusal."""
-        with self.db.read() as session:
-            regimes = [
-                (r.code, r.status, r.revision, r.name, r.retired_on)
-                for r in rstore.regimes(session)
-            ]
-            versions = [
-                (v.regime, v.version, v.state, v.effective_from, repr(v.definition))
-                for v in rstore.all_versions(session)
-            ]
-            indicators = [(i.code, i.name) for i in rstore.indicators(session)]
-            events = session.scalar(select(func.count()).select_from(AuditEvent))
-        return regimes, versions, indicators, events
+        return stored_state(self.db)
+
+
+def stored_state(db: Database) -> tuple[Any, ...]:
+    """Everything a regime write touches, to compare before / after a refusal."""
+    with db.read() as session:
+        regimes = [
+            (r.code, r.status, r.revision, r.name, r.retired_on) for r in rstore.regimes(session)
+        ]
+        versions = [
+            (v.regime, v.version, v.state, v.effective_from, repr(v.definition))
+            for v in rstore.all_versions(session)
+        ]
+        indicators = [(i.code, i.name) for i in rstore.indicators(session)]
+        events = session.scalar(select(func.count()).select_from(AuditEvent))
+    return regimes, versions, indicators, events
 
 
 @pytest.fixture
