@@ -58,6 +58,9 @@ from lienthong.portal.cli import portal_app  # noqa: E402
 
 app.add_typer(portal_app, name="portal")
 from lienthong.lgsp.cli import lgsp_app  # noqa: E402
+from lienthong.reporting.cli import reporting_app  # noqa: E402
+
+app.add_typer(reporting_app, name="reporting")
 
 app.add_typer(lgsp_app, name="lgsp")
 from lienthong.secrets_cli import secrets_app  # noqa: E402
