@@ -214,6 +214,11 @@ class ReportingQueries:
         with self.db.read() as session:
             units = store.unit_tuples(session, regime.flow, regime.level_codes)
             statuses = store.status_tuples(session, regime.code, period.code)
+            if regime.scope is not None:  # a province's own regime: its own units report
+                inside = store.descendants_of(session, regime.flow, regime.scope)
+                units = [u for u in units if u.code in inside or u.code == regime.scope]
+        if regime.reporter_units:
+            units = [u for u in units if u.code in regime.reporter_units]
         rows = []
         for unit in units:
             if unit.valid_from and unit.valid_from > window.end:

@@ -185,6 +185,12 @@ class VersionDoc(_Doc):
     receiver_units: list[Annotated[str, Field(pattern=_AGENCY)]] = Field(
         default_factory=list, max_length=10000
     )
+    scope: str | None = Field(
+        None,
+        pattern=_AGENCY,
+        description="Set by the system from the issuer: a province's regime addresses only "
+        "its own units",
+    )
 
 
 class RegimeDoc(_Doc):
@@ -358,6 +364,8 @@ def to_regime_version(
         coinciding=doc.coinciding,
         also_flows=tuple(doc.also_flows),
         kind=doc.kind,
+        scope=doc.scope,
+        reporter_units=frozenset(doc.reporter_units),
     )
 
 
@@ -409,6 +417,8 @@ def version_doc_of(version: RegimeVersion) -> VersionDoc:
             for d, rule in version.windows.rules
         ],
         coinciding=version.coinciding,
+        scope=version.scope,
+        reporter_units=sorted(version.reporter_units),
         form=FormDoc(
             code=form.code,
             version=form.version,

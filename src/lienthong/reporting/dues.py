@@ -90,6 +90,8 @@ def dues_of(
         with service.db.read() as session:
             row = store.get_unit(session, regime.flow, unit)
             level = row.level if row else None
+            if level is not None and not service.addressed(session, regime, unit):
+                level = None
         if level is None or level not in regime.level_codes:
             continue
         periods = [
@@ -143,6 +145,8 @@ def due_of(service: ReportingService, unit: str, regime_code: str, period_code: 
     with service.db.read() as session:
         row = store.get_unit(session, regime.flow, unit)
         level = row.level if row else None
+        if level is not None and not service.addressed(session, regime, unit):
+            level = None
     if level is None or level not in regime.level_codes:
         raise refuse(ErrorCode.REPORT_NOT_EXPECTED, unit=unit, regime=regime.code)
     return _due(service, regime, period, unit, level, service.clock.now())

@@ -34,7 +34,7 @@ from lienthong.audit import store as audit
 from lienthong.calendar import WorkingCalendar
 from lienthong.clock import Clock
 from lienthong.db import Database
-from lienthong.errors import ErrorCode
+from lienthong.errors import ErrorCode, LienthongError
 from lienthong.logs import get_logger
 from lienthong.reporting import regime_store as rstore
 from lienthong.reporting.authority import RegistryUnit, authority_problems
@@ -530,6 +530,7 @@ class RegimeDefinitions:
             changed: list[int] = []
             for version in doc.versions:
                 number = version.version or max(rows, default=0) + 1
+                self._apply_scope(version, doc.issuer)
                 definition = definition_json(version)
                 existing = rows.get(number)
                 if existing is not None and existing.definition == definition:
@@ -718,6 +719,7 @@ class RegimeDefinitions:
         trusted: bool = False,
     ) -> RegimeVersion:
         """Every check of a version about to be stored (raises; stores nothing)."""
+        self._apply_scope(doc, issuer)
         built = to_regime_version(code, number, doc, name=name, legal_basis=legal_basis)
         if isinstance(built, list):
             raise _invalid(built)
@@ -752,6 +754,17 @@ class RegimeDefinitions:
         self._check_indicators(session, code, doc)
         self._check_reported(session, code, number, doc.effective_from, later)
         return built
+
+    def _apply_scope(self, doc: VersionDoc, issuer: str) -> None:
+        """A province's regime in the geographic flow addresses only the province's own units
+        (its ``scope``); the Government's and a ministry's address the whole flow."""
+        try:
+            agency = self.agencies.get(issuer)
+        except LienthongError:
+            doc.scope = None
+            return
+        level = self._geo_level(agency)
+        doc.scope = issuer if doc.flow == "geo" and level == "province" else None
 
     def _check_authority(self, doc: VersionDoc, issuer: str, built: RegimeVersion) -> None:
         by_code = {a.code: a for a in self.agencies.list_all()}

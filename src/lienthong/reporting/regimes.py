@@ -8,7 +8,7 @@ the list of problems otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -97,6 +97,16 @@ class RegimeVersion:
     coinciding: Coinciding = Coinciding.REPLACE
     also_flows: tuple[str, ...] = ()  # other trees the figures consolidate into (sectoral)
     kind: ReportKind = ReportKind.PERIODIC
+    scope: str | None = None  # only units under this one report (a province's own regime)
+    reporter_units: frozenset[str] = frozenset()  # when named: only these units report
+
+    def addresses(self, unit: str, ancestors: Collection[str]) -> bool:
+        """Whether ``unit`` (with its ``ancestors`` in the flow) is one of the reporters the
+        regime addresses, its level aside: under ``scope`` and among ``reporter_units``
+        when they are set."""
+        if self.reporter_units and unit not in self.reporter_units:
+            return False
+        return self.scope is None or unit == self.scope or self.scope in ancestors
 
     @property
     def level_codes(self) -> list[str]:

@@ -117,6 +117,14 @@ class ReportingService(ReceiverDecisions):
             raise refuse(ErrorCode.REPORT_PERIOD_INVALID, regime=regime_code, period=period_code)
         return regime, period, regime.windows.window(period)
 
+    @staticmethod
+    def addressed(session: Session, regime: RegimeVersion, unit: str) -> bool:
+        """Whether the regime addresses ``unit`` (its scope and named reporters; the level is
+        checked by the caller)."""
+        if regime.scope is None and not regime.reporter_units:
+            return True
+        return regime.addresses(unit, store.ancestors_of(session, regime.flow, unit))
+
     def deadline(self, regime: RegimeVersion, period: Period, level: str) -> date:
         window = regime.windows.window(period)
         return regime.deadline_rule(level, period.type).due(period, window, self.calendar)
@@ -126,6 +134,8 @@ class ReportingService(ReceiverDecisions):
     ) -> store.UnitRow:
         row = store.get_unit(session, regime.flow, unit)
         if row is None or row.level not in regime.level_codes:
+            raise refuse(ErrorCode.REPORT_NOT_EXPECTED, unit=unit, regime=regime.code)
+        if not self.addressed(session, regime, unit):
             raise refuse(ErrorCode.REPORT_NOT_EXPECTED, unit=unit, regime=regime.code)
         if not regime.is_expected(period):
             raise refuse(

@@ -23,6 +23,7 @@ from tests.integration.reporting.test_regime_definitions import (
     CAO_BANG,
     FINANCE,
     GOV,
+    HOP_GIANG,
     NGHE_AN,
     NGHI_PHONG,
     NOW,
@@ -33,7 +34,7 @@ from tests.integration.reporting.test_regime_definitions import (
 from tests.support import container_for
 from tests.web_server import ThreadedServer
 
-CALLERS = (GOV, NGHE_AN, CAO_BANG, FINANCE, NGHI_PHONG)
+CALLERS = (GOV, NGHE_AN, CAO_BANG, FINANCE, NGHI_PHONG, HOP_GIANG)
 
 
 @dataclass
@@ -109,6 +110,17 @@ def test_a_province_defines_publishes_and_its_communes_report_under_it(hub: Hub)
         values = {"FLOOD_HOUSES": 3, "EVACUATED": 12}
         saved = ok(commune.put("/PCTT/2026-M04", json={"values": values}))
         assert saved["regime_version"] == 1
+        # a province's regime addresses its own communes only, not another province's
+        with hub.api(HOP_GIANG) as elsewhere:
+            assert ok(elsewhere.get("/regimes"))["regimes"] == []
+            hub.refused(
+                elsewhere.put("/PCTT/2026-M04", json={"values": values}),
+                422,
+                "REPORT_NOT_EXPECTED",
+            )
+        expected = hub.reporting.queries.timeliness("PCTT", "2026-M04")
+        assert NGHI_PHONG in {r.unit_code for r in expected}
+        assert {r.parent_code for r in expected} <= {NGHE_AN}, "only Nghệ An's communes owe it"
 
         got = ok(province.get("/regimes/PCTT"))
         assert got["versions"][0]["in_use"] is True

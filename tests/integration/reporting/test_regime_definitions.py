@@ -140,6 +140,7 @@ def test_a_draft_regime_is_published_then_in_the_catalogue(setup: Setup) -> None
     assert version.level_codes == ["commune"] and version.frequencies == (PeriodType.MONTH,)
     assert version.deadline_rule("commune", PeriodType.MONTH) == WorkingDaysAfterCutoff(3)
     assert [i.code for i in version.form.indicators] == ["FLOOD_HOUSES", "EVACUATED"]
+    assert version.scope == NGHE_AN, "a province's regime addresses its own units"
     listed = setup.defs.list_regimes()
     assert [r.code for r in listed] == ["PCTT"] and listed[0].issuer == NGHE_AN
     with setup.db.read() as session:

@@ -171,3 +171,15 @@ def test_an_indicator_code_with_another_meaning_conflicts() -> None:
         ("POP", "KTXH", ("name", "aggregation"))
     ]
     assert indicator_conflicts([IndicatorMeaning("GDP", "x", "y", "sum")], known) == []
+
+
+def test_a_scoped_regime_addresses_only_the_units_under_its_scope() -> None:
+    import dataclasses
+
+    regime = dataclasses.replace(demo_regime(), scope="H41")
+    assert regime.addresses("H41.01", ["H41", "G22"])
+    assert regime.addresses("H41", ["G22"])
+    assert not regime.addresses("H14.01", ["H14", "G22"])
+    named = dataclasses.replace(demo_regime(), reporter_units=frozenset({"H41.01"}))
+    assert named.addresses("H41.01", []) and not named.addresses("H41.02", ["H41"])
+    assert demo_regime().addresses("anything", [])
