@@ -217,8 +217,7 @@ VIETNAMESE: dict[ErrorCode, str] = {
     ),
     ErrorCode.REGIME_EXISTS: f"Đã có chế độ báo cáo với mã này; {NOTHING_STORED}.",
     ErrorCode.REGIME_NOT_ISSUER: (
-        "Chỉ cán bộ của cơ quan ban hành mới được xây dựng, công bố hoặc bãi bỏ chế độ báo cáo "
-        "này."
+        "Chỉ cán bộ của cơ quan ban hành mới được xây dựng, công bố hoặc bãi bỏ chế độ báo cáo này."
     ),
     ErrorCode.REGIME_OUT_OF_AUTHORITY: (
         "Đối tượng thực hiện hoặc cơ quan nhận báo cáo không thuộc phạm vi quản lý của cơ quan "
