@@ -214,6 +214,12 @@ async def retire_regime(
     return JSONResponse(done.as_dict())
 
 
+@router.get("/indicators", summary="The indicator catalogue shared by regimes")
+async def indicators(agency: Agency, rep: Rep) -> JSONResponse:
+    found = await run_in_threadpool(rep.definitions.indicators)
+    return JSONResponse([i.as_dict() for i in found])
+
+
 @router.get("/periods", summary="The periods of a regime that contain a date, and those due")
 async def periods(
     agency: Agency,

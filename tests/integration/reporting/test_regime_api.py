@@ -186,6 +186,19 @@ def test_definition_refusals_store_nothing(hub: Hub) -> None:
         )
         assert error["detail"]["problems"][0]["field"] == "reporter_units"
         hub.reporting.definitions.ensure_demo_regime()
+        hub.reporting.definitions.import_indicators_csv(
+            "code,name,unit,aggregation,disaggregations\nGDP,Tổng sản phẩm,tỷ đồng,sum,AREA\n",
+            actor="test",
+        )
+        assert ok(gov.get("/indicators")) == [
+            {
+                "code": "GDP",
+                "name": "Tổng sản phẩm",
+                "unit": "tỷ đồng",
+                "aggregation": "sum",
+                "disaggregations": ["AREA"],
+            }
+        ]
         clash = province_version()
         clash["form"]["indicators"].append({"code": "POOR", "name": "Hộ nghèo", "unit": "người"})
         hub.refused(
