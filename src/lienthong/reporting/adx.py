@@ -119,7 +119,7 @@ def parse_adx(source: IO[bytes]) -> list[Group]:
                 continue
             depth -= 1
             if depth == 2 and tag == _VALUE:
-                values.append(_value(elem.attrib, current))
+                values.append(_value(elem.items(), current))
                 elem.clear()
                 parent = elem.getparent()
                 if parent is not None:
@@ -150,20 +150,20 @@ def _group(attrib: etree._Attrib) -> Group:
     return Group(str(attrib["dataSet"]), str(attrib["orgUnit"]), str(attrib["period"]))
 
 
-def _value(attrib: etree._Attrib, group: Group | None) -> RawValue:
+def _value(items: list[tuple[str, str]], group: Group | None) -> RawValue:
     if group is None:
         raise _malformed("A <dataValue> outside a <group>.")
-    element = attrib.get("dataElement")
-    value = attrib.get("value")
+    element = value = None
+    dims: list[tuple[str, str]] = []
+    for key, text in items:
+        if key == "dataElement":
+            element = text
+        elif key == "value":
+            value = text
+        elif key[0] != "{":  # a namespaced attribute (xsi:...) is no dimension
+            dims.append((key, text))
     if not element or value is None:
         raise _malformed("A <dataValue> lacks dataElement or value.")
-    if len(attrib) == 2:
-        return (str(element), (), str(value))
-    dims = tuple(
-        sorted(
-            (str(k), str(v))
-            for k, v in attrib.items()
-            if k not in ("dataElement", "value") and not str(k).startswith("{")
-        )
-    )
-    return (str(element), dims, str(value))
+    if len(dims) > 1:
+        dims.sort()
+    return (element, tuple(dims), value)

@@ -5,6 +5,8 @@ the ADX / DHIS2 exports; every refused import answers its code and stores nothin
 from __future__ import annotations
 
 import base64
+import dataclasses
+import io
 import json
 import socket
 from collections.abc import Iterator
@@ -14,15 +16,23 @@ import httpx
 from lxml import etree
 from sqlalchemy import func, select
 
+from lienthong.calendar import WorkingCalendar
+from lienthong.clock import FixedClock
 from lienthong.db import Database
 from lienthong.reporting import store
-from lienthong.reporting.exchange import ADX_MEDIA_TYPE, ADX_NS
+from lienthong.reporting.adx import parse_adx, write_adx
+from lienthong.reporting.exchange import ADX_MEDIA_TYPE, ADX_NS, Outgoing
+from lienthong.reporting.model import Period
+from lienthong.reporting.regimes import ContentKind, RegimeCatalogue, demo_regime
+from lienthong.reporting.rules import Form, Indicator
+from lienthong.reporting.service import ReportingService, UnitSpec
 from tests.integration.reporting.test_reporting_channels_cycle import (
     COMMUNE_A,
     COMMUNE_B,
     COMMUNE_D,
     PERIOD,
     SECTIONS,
+    START,
     Hub,
     figures,
     hub,
@@ -260,3 +270,38 @@ def test_a_declared_500_mb_body_is_refused_before_it_is_read(hub: Hub, db: Datab
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b"REPORT_FILE_TOO_LARGE" in answer
     assert counts(db) == before
+
+
+def test_a_large_import_is_written_in_bulk_and_replaced_whole(db: Database) -> None:
+    """Past store.BULK_VALUES cells the values go by COPY (PostgreSQL) or the driver's
+    executemany (SQLite); a second import replaces them all."""
+    form = Form(
+        code="BM-BIG",
+        version=1,
+        title="Biểu lớn",
+        indicators=tuple(Indicator(f"I{i:04d}", f"Chỉ tiêu {i}", "đơn vị") for i in range(1500)),
+    )
+    regime = dataclasses.replace(
+        demo_regime(), code="BIG", content_kind=ContentKind.DATA, form=form
+    )
+    cal = WorkingCalendar()
+    catalogue = RegimeCatalogue(cal)
+    catalogue.add(regime)
+    service = ReportingService(db, FixedClock(START), cal, catalogue, trust=None)
+    service.add_units(
+        "geo",
+        [
+            UnitSpec(GOV_OFFICE, "Văn phòng Chính phủ", "government"),
+            UnitSpec(NGHE_AN, "UBND tỉnh Nghệ An", "province", GOV_OFFICE),
+            UnitSpec(COMMUNE_A, "UBND xã Nghi Phong", "commune", NGHE_AN),
+        ],
+    )
+    april = Period.parse(PERIOD)
+    for seed in (1, 2):
+        values = {ind.code: float(seed * i) for i, ind in enumerate(form.indicators)}
+        data = write_adx(form, [Outgoing("BIG", COMMUNE_A, april, values)])
+        saved = service.import_figures(
+            COMMUNE_A, "BIG", PERIOD, parse_adx(io.BytesIO(data)), channel="adx", actor="x"
+        )
+        assert saved.values == values
+        assert counts(db)[:2] == (1, 1500)
