@@ -87,7 +87,7 @@ def parse_data_value_sets(source: IO[bytes]) -> list[Group]:
     """Read a data value set (or ``{"dataValueSets": [...]}``) from ``source``."""
     try:
         document = json.load(source, parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nesting
         raise _malformed(f"The file is not JSON: {exc}.") from None
     if isinstance(document, dict) and isinstance(document.get("dataValueSets"), list):
         sets = document["dataValueSets"]

@@ -236,6 +236,7 @@ def test_refuses_malformed_json_and_what_is_not_a_data_value_set() -> None:
         b'{"dataSet": "KTXH", "period": "202604", "dataValues": [{"dataElement": "POP"}]}',
         b'{"dataSet": "KTXH", "period": "202604", "orgUnit": "X", "dataValues": [1]}',
         b"\xff\xfe",
+        b"[" * 100_000 + b"]" * 100_000,  # nesting deeper than the reader recurses
     ):
         refused(ErrorCode.REPORT_EXCHANGE_MALFORMED, parse_data_value_sets, io.BytesIO(data))
 
