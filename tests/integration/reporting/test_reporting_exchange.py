@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from lienthong.calendar import WorkingCalendar
 from lienthong.clock import FixedClock
 from lienthong.db import Database
+from lienthong.errors import ErrorCode
+from lienthong.messages import vietnamese
 from lienthong.reporting import store
 from lienthong.reporting.adx import parse_adx, write_adx
 from lienthong.reporting.exchange import ADX_MEDIA_TYPE, ADX_NS, Outgoing
@@ -38,7 +40,9 @@ from tests.integration.reporting.test_reporting_channels_cycle import (
     hub,
     ok,
     pki,
+    token_of,
 )
+from tests.page_text import assert_reads_vietnamese
 from tests.support import CAO_BANG, GOV_OFFICE, NGHE_AN
 
 __all__ = ["hub", "pki"]  # the fixtures, used by name
@@ -305,3 +309,39 @@ def test_a_large_import_is_written_in_bulk_and_replaced_whole(db: Database) -> N
         )
         assert saved.values == values
         assert counts(db)[:2] == (1, 1500)
+
+
+def test_the_report_page_imports_a_file_or_says_in_vietnamese_why_not(
+    hub: Hub, db: Database
+) -> None:
+    here = f"/bao-cao/ky/KTXH/{PERIOD}"
+    web = hub.web("baocao.xa")  # a reporting officer of commune A
+    form = web.get(here)
+    assert 'action="/bao-cao/ky/KTXH/2026-M04/nhap-tep"' in form.text
+
+    def post(name: str, data: bytes) -> httpx.Response:
+        page = web.get(here)
+        return web.post(
+            f"{here}/nhap-tep",
+            data={"csrf_token": token_of(page.text)},
+            files={"tep": (name, data, "application/octet-stream")},
+            follow_redirects=True,
+        )
+
+    before = counts(db)
+    bad = adx_of(COMMUNE_A, figures(1), extra='<dataValue dataElement="GDP" value="1"/>')
+    answer = post("so-lieu.xml", bad)
+    text = assert_reads_vietnamese(answer.text)
+    assert vietnamese(ErrorCode.REPORT_EXCHANGE_INDICATOR_UNKNOWN) in text
+    assert "(GDP)" in text and "not an indicator" not in text
+    answer = post("so-lieu.json", b'{"dataValues": [')
+    assert vietnamese(ErrorCode.REPORT_EXCHANGE_MALFORMED) in assert_reads_vietnamese(answer.text)
+    assert counts(db) == before
+
+    answer = post("so-lieu.json", dhis2_of(COMMUNE_A, figures(1)))
+    assert "Đã nhận tệp DHIS2 và lưu bản nháp." in assert_reads_vietnamese(answer.text)
+    answer = post("so-lieu.xml", adx_of(COMMUNE_A, figures(2)))
+    assert "Đã nhận tệp ADX và lưu bản nháp." in assert_reads_vietnamese(answer.text)
+    (draft,) = hub.reporting.queries.history("KTXH", PERIOD, COMMUNE_A)
+    assert draft.channel == "adx"
+    assert "Tệp ADX" in web.get(here).text  # the channel as the history names it
