@@ -16,6 +16,8 @@ QUICK = [
     ["benchmarks.verify_throughput"],
     ["benchmarks.pades_throughput"],
     ["benchmarks.federation_latency"],
+    ["benchmarks.reporting_adx", "--db", "sqlite"],
+    ["benchmarks.reporting_adx", "--db", "postgres"],
 ]
 NATIONAL_SCALE = [
     ["benchmarks.reporting_scale"],

@@ -111,6 +111,16 @@ class Settings(BaseSettings):
             "max_package_bytes can carry (base64: 3/4 of it), so no honest file is refused"
         ),
     )
+    reporting_exchange_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description=(
+            "Largest ADX or DHIS2 dataValueSets file a reporting import accepts, in bytes "
+            "(counted while the body is read, so a larger one is refused with "
+            "REPORT_FILE_TOO_LARGE without being read whole; 64 MiB holds some 700,000 ADX "
+            "values)"
+        ),
+    )
     axis_timestamp_window_seconds: int = Field(
         default=300, description="Axis protocol: how far a request timestamp may be from now"
     )

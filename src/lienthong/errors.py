@@ -148,6 +148,11 @@ class ErrorCode(StrEnum):
     REPORT_FILE_UNSAFE = "REPORT_FILE_UNSAFE"
     REPORT_REQUEST_INVALID = "REPORT_REQUEST_INVALID"
     REPORT_REQUEST_CLOSED = "REPORT_REQUEST_CLOSED"
+    REPORT_EXCHANGE_MALFORMED = "REPORT_EXCHANGE_MALFORMED"
+    REPORT_EXCHANGE_INDICATOR_UNKNOWN = "REPORT_EXCHANGE_INDICATOR_UNKNOWN"
+    REPORT_EXCHANGE_PERIOD_INVALID = "REPORT_EXCHANGE_PERIOD_INVALID"
+    REPORT_EXCHANGE_UNIT_INVALID = "REPORT_EXCHANGE_UNIT_INVALID"
+    REPORT_EXCHANGE_DUPLICATE_VALUE = "REPORT_EXCHANGE_DUPLICATE_VALUE"
     # Task tracking (nhiệm vụ Chính phủ, Thủ tướng Chính phủ giao)
     TASK_INVALID = "TASK_INVALID"
     TASK_NOT_FOUND = "TASK_NOT_FOUND"
@@ -512,6 +517,30 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         "The report request lacks recipients, a cut-off or a deadline after the cut-off.",
     ),
     ErrorCode.REPORT_REQUEST_CLOSED: (409, "The report request is closed; nothing was stored."),
+    ErrorCode.REPORT_EXCHANGE_MALFORMED: (
+        400,
+        "The file is not well-formed ADX (XML) or DHIS2 dataValueSets (JSON), or holds a DTD, "
+        "an entity or no data; nothing was stored.",
+    ),
+    ErrorCode.REPORT_EXCHANGE_INDICATOR_UNKNOWN: (
+        422,
+        "A data element or disaggregation of the file is not an indicator of the regime's "
+        "form; nothing was stored.",
+    ),
+    ErrorCode.REPORT_EXCHANGE_PERIOD_INVALID: (
+        422,
+        "A period of the file is not a period of the regime or not the period imported "
+        "(ISO 8601 start/duration like 2026-03-01/P1M, or DHIS2 202603, 2026Q1, 2026S1, "
+        "2026); nothing was stored.",
+    ),
+    ErrorCode.REPORT_EXCHANGE_UNIT_INVALID: (
+        422,
+        "An organisation unit of the file does not report under this regime; nothing was stored.",
+    ),
+    ErrorCode.REPORT_EXCHANGE_DUPLICATE_VALUE: (
+        422,
+        "The file gives the same data element and disaggregation twice; nothing was stored.",
+    ),
     ErrorCode.TASK_INVALID: (
         422,
         "The task lacks a required field or breaks a rule; nothing was stored.",

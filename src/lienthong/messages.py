@@ -287,6 +287,24 @@ VIETNAMESE: dict[ErrorCode, str] = {
         f"sau ngày chốt ít nhất một ngày làm việc; {NOTHING_STORED}."
     ),
     ErrorCode.REPORT_REQUEST_CLOSED: f"Yêu cầu báo cáo đã đóng; {NOTHING_STORED}.",
+    ErrorCode.REPORT_EXCHANGE_MALFORMED: (
+        "Tệp không đúng định dạng ADX (XML) hoặc DHIS2 dataValueSets (JSON), có khai báo DTD, "
+        f"thực thể hoặc không có số liệu; {NOTHING_STORED}."
+    ),
+    ErrorCode.REPORT_EXCHANGE_INDICATOR_UNKNOWN: (
+        "Tệp có chỉ tiêu hoặc phân tổ không có trong biểu mẫu của chế độ báo cáo; "
+        f"{NOTHING_STORED}."
+    ),
+    ErrorCode.REPORT_EXCHANGE_PERIOD_INVALID: (
+        "Kỳ báo cáo trong tệp không thuộc chế độ báo cáo hoặc không phải kỳ đang nhập "
+        f"(ví dụ: 2026-03-01/P1M, 202603, 2026Q1); {NOTHING_STORED}."
+    ),
+    ErrorCode.REPORT_EXCHANGE_UNIT_INVALID: (
+        f"Đơn vị trong tệp không thuộc diện báo cáo theo chế độ này; {NOTHING_STORED}."
+    ),
+    ErrorCode.REPORT_EXCHANGE_DUPLICATE_VALUE: (
+        f"Tệp có một chỉ tiêu (cùng phân tổ) được ghi hai lần; {NOTHING_STORED}."
+    ),
     ErrorCode.TASK_INVALID: (
         f"Nhiệm vụ thiếu thông tin bắt buộc hoặc không hợp lệ; {NOTHING_STORED}."
     ),

@@ -8,9 +8,11 @@ system credentials); its agency code is its reporting-unit code. Refusals answer
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -18,7 +20,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from lienthong.errors import ErrorCode
+from lienthong.reporting.adx import parse_adx, write_adx
+from lienthong.reporting.dhis2 import parse_data_value_sets, write_data_value_sets
 from lienthong.reporting.dues import dues_of
+from lienthong.reporting.exchange import ADX_MEDIA_TYPE, Group, Outgoing
 from lienthong.reporting.model import Period, local_day
 from lienthong.reporting.regime_service import RegimeView
 from lienthong.reporting.regimes import RegimeInvalidError, RegimeProblem
@@ -33,6 +38,8 @@ router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
 Agency = Annotated[str, Depends(current_agency)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_DOCUMENT = 5 * 1024 * 1024  # a regime document (1,000+ indicators fit easily)
+SPOOL_IN_MEMORY = 1024 * 1024  # an import body larger than this is spooled to a temporary file
+EXCHANGE_FORMATS = {"adx": "adx", "dataValueSets": "dhis2"}  # path segment -> channel
 
 
 async def reporting_of(request: Request) -> Reporting:
@@ -443,3 +450,133 @@ async def answer(request_id: int, body: AnswerBody, agency: Agency, rep: Rep) ->
 async def close(request_id: int, agency: Agency, rep: Rep) -> JSONResponse:
     done = await run_in_threadpool(lambda: rep.requests.close(request_id, agency, actor=agency))
     return JSONResponse(request_json(done))
+
+
+# --- exchange: ADX and DHIS2 dataValueSets ---------------------------------------------------
+
+
+async def spool_limited(chunks: AsyncIterator[bytes], limit: int) -> IO[bytes]:
+    """The body in a temporary file (in memory up to 1 MiB), refused with
+    ``REPORT_FILE_TOO_LARGE`` as soon as more than ``limit`` bytes have come: a larger body is
+    never read whole."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    total = 0
+    try:
+        async for chunk in chunks:
+            total += len(chunk)
+            if total > limit:
+                raise refuse(ErrorCode.REPORT_FILE_TOO_LARGE, limit_bytes=limit)
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
+
+
+def _exchange_format(fmt: str) -> str:
+    """The channel of a format segment; another segment is no endpoint. (These routes are
+    registered last, so ``/submissions/{id}/pdf`` and the other fixed routes match first.)"""
+    if fmt not in EXCHANGE_FORMATS:
+        raise refuse(ErrorCode.ROUTE_NOT_FOUND, formats=sorted(EXCHANGE_FORMATS))
+    return EXCHANGE_FORMATS[fmt]
+
+
+def _exchange_answer(channel: str, form: Any, out: Outgoing, rep: Reporting, name: str) -> Response:
+    if channel == "adx":
+        data = write_adx(form, [out], exported=rep.service.clock.now())
+        return Response(
+            data,
+            media_type=ADX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{name}.adx.xml"'},
+        )
+    return JSONResponse(
+        write_data_value_sets(form, [out]),
+        headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
+    )
+
+
+@router.get(
+    "/figures/{fmt}",
+    summary="A node's consolidated figures of a period as ADX or DHIS2 dataValueSets",
+    responses={200: {"content": {ADX_MEDIA_TYPE: {}, "application/json": {}}}},
+)
+async def figures_exchange(
+    fmt: str,
+    agency: Agency,
+    rep: Rep,
+    regime: str = Query(...),
+    period: str = Query(...),
+    node: str | None = Query(None),
+) -> Response:
+    """``fmt``: ``adx`` (``application/adx+xml``) or ``dataValueSets`` (DHIS2 JSON); the
+    cells of ``GET /figures`` (the period's consolidated figures, ratios recomputed) with the
+    node as ``orgUnit``."""
+    channel = _exchange_format(fmt)
+    where = node or agency
+
+    def load() -> tuple[Any, Outgoing]:
+        version, found, _window = rep.service.resolve(regime, period)
+        cells = rep.queries.consolidated(regime, period, where)
+        values = {k: v for k, v in cells.items() if v is not None}
+        return version.form, Outgoing(version.code, where, found, values)
+
+    form, out = await run_in_threadpool(load)
+    return _exchange_answer(channel, form, out, rep, f"{regime}-{period}-{where}")
+
+
+@router.get(
+    "/{regime}/{period}/{fmt}",
+    summary="A unit's accepted report of a period as ADX or DHIS2 dataValueSets",
+    responses={200: {"content": {ADX_MEDIA_TYPE: {}, "application/json": {}}}},
+)
+async def report_exchange(
+    regime: str,
+    period: str,
+    fmt: str,
+    agency: Agency,
+    rep: Rep,
+    unit: str | None = Query(None, description="The reporting unit (default: the caller)"),
+) -> Response:
+    """The figures of the unit's latest accepted version; the unit itself and the units above
+    it may read them (else ``REPORT_UNIT_MISMATCH``; none accepted: ``REPORT_NOT_FOUND``)."""
+    channel = _exchange_format(fmt)
+    who = unit or agency
+
+    def load() -> tuple[Any, Outgoing]:
+        version, found, values = rep.queries.accepted_values(regime, period, who, viewer=agency)
+        return version.form, Outgoing(version.code, who, found, values)
+
+    form, out = await run_in_threadpool(load)
+    return _exchange_answer(channel, form, out, rep, f"{regime}-{period}-{who}")
+
+
+@router.post(
+    "/{regime}/{period}/{fmt}",
+    summary="Import my figures of a period from an ADX or DHIS2 dataValueSets file (a draft)",
+)
+async def import_exchange(
+    regime: str, period: str, fmt: str, request: Request, agency: Agency, rep: Rep
+) -> JSONResponse:
+    """The body is the file (``adx``: ``application/adx+xml``; ``dataValueSets``: JSON),
+    read streaming up to ``REPORTING_EXCHANGE_MAX_BYTES``. Validated like the web form, then
+    saved as the caller's open version (channel ``adx`` / ``dhis2``); every refusal stores
+    nothing."""
+    channel = _exchange_format(fmt)
+    limit = rep.settings.reporting_exchange_max_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise refuse(ErrorCode.REPORT_FILE_TOO_LARGE, limit_bytes=limit)
+    body = await spool_limited(request.stream(), limit)
+
+    def run() -> Submission:
+        with body:
+            groups: list[Group] = (
+                parse_adx(body) if channel == "adx" else parse_data_value_sets(body)
+            )
+        return rep.service.import_figures(
+            agency, regime, period, groups, channel=channel, actor=agency
+        )
+
+    saved = await run_in_threadpool(run)
+    return JSONResponse(submission_json(saved))

@@ -61,7 +61,13 @@ LEVEL_LABELS = {
     "commune": "Xã",
 }
 # How a version reached the system (SubmissionRow.channel).
-CHANNEL_LABELS = {"web": "Trên trang web", "xlsx": "Tệp XLSX", "api": "Kết nối phần mềm (API)"}
+CHANNEL_LABELS = {
+    "web": "Trên trang web",
+    "xlsx": "Tệp XLSX",
+    "api": "Kết nối phần mềm (API)",
+    "adx": "Tệp ADX",
+    "dhis2": "Tệp DHIS2 (dataValueSets)",
+}
 
 
 def classify(
@@ -423,6 +429,24 @@ class ReportingQueries:
             rows = store.submissions_of(session, regime_code, period_code, unit)
             session.expunge_all()
             return rows
+
+    def accepted_values(
+        self, regime_code: str, period_code: str, unit: str, *, viewer: str
+    ) -> tuple[RegimeVersion, Period, dict[str, float]]:
+        """The figures of ``unit``'s accepted report of the period (its latest accepted
+        version), seen by ``viewer``: the unit itself or a unit above it (its receivers);
+        anyone else ``REPORT_UNIT_MISMATCH``, no accepted report ``REPORT_NOT_FOUND``."""
+        regime, period, _window = self.service.resolve(regime_code, period_code)
+        if viewer != unit and viewer not in self.ancestors(regime.flow, unit):
+            raise refuse(ErrorCode.REPORT_UNIT_MISMATCH, unit=viewer, for_unit=unit)
+        with self.db.read() as session:
+            versions = store.submissions_of(session, regime.code, period.code, unit)
+            accepted = [v for v in versions if v.state == ACCEPTED]
+            if not accepted:
+                raise refuse(
+                    ErrorCode.REPORT_NOT_FOUND, unit=unit, regime=regime.code, period=period.code
+                )
+            return regime, period, store.values_of(session, accepted[-1].id)
 
     def children(self, flow: str, code: str) -> list[store.UnitRow]:
         with self.db.read() as session:

@@ -17,12 +17,14 @@ from lienthong.accounts.model import Role, User
 from lienthong.accounts.web import csrf_check, require_roles
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.messages import vietnamese
+from lienthong.reporting.adx import parse_adx
 from lienthong.reporting.consolidation import (
     CHANNEL_LABELS,
     LEVEL_LABELS,
     STATE_LABELS,
     TIMELINESS_LABELS,
 )
+from lienthong.reporting.dhis2 import parse_data_value_sets
 from lienthong.reporting.dues import due_of, dues_of
 from lienthong.reporting.export import SUMMARY_LABELS, consolidated_pdf, consolidated_xlsx
 from lienthong.reporting.model import Period, local_day
@@ -308,6 +310,44 @@ async def upload(
     except LienthongError as exc:
         return _back(here, error=_message(exc))
     return _back(here, ok="Đã nhận tệp XLSX và lưu bản nháp.")
+
+
+@router.post("/bao-cao/ky/{regime}/{period}/nhap-tep", dependencies=CSRF)
+async def import_file(
+    regime: str, period: str, user: Officer, rep: Rep, tep: Annotated[UploadFile, Form()]
+) -> Response:
+    """An ADX (XML) or DHIS2 dataValueSets (JSON) file of the unit's figures, saved as its
+    draft like the API's import; a refusal is the code's Vietnamese sentence, with the
+    offending indicators, and nothing stored."""
+    here = f"/bao-cao/ky/{regime}/{period}"
+    limit = rep.settings.reporting_exchange_max_bytes
+
+    def run() -> str:
+        if tep.size is not None and tep.size > limit:
+            raise refuse(ErrorCode.REPORT_FILE_TOO_LARGE, limit_bytes=limit)
+        source = tep.file
+        head = source.read(64).lstrip()
+        source.seek(0)
+        channel = "dhis2" if head[:1] in (b"{", b"[") else "adx"
+        groups = parse_data_value_sets(source) if channel == "dhis2" else parse_adx(source)
+        rep.service.import_figures(
+            user.agency_code, regime, period, groups, channel=channel, actor=user.username
+        )
+        return "ADX" if channel == "adx" else "DHIS2"
+
+    try:
+        kind = await run_in_threadpool(run)
+    except LienthongError as exc:
+        listed = [
+            str(x)
+            for key in ("unknown", "duplicates", "cells")
+            for x in (exc.detail.get(key) or [] if isinstance(exc.detail, dict) else [])
+        ]
+        message = _message(exc)
+        if listed:
+            message = f"{message} ({', '.join(listed)})"
+        return _back(here, error=message)
+    return _back(here, ok=f"Đã nhận tệp {kind} và lưu bản nháp.")
 
 
 @router.get("/bao-cao/nop/{submission_id}")

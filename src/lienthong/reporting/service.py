@@ -27,6 +27,7 @@ from lienthong.db import Database
 from lienthong.errors import ErrorCode
 from lienthong.reporting import store
 from lienthong.reporting.decisions import ReceiverDecisions
+from lienthong.reporting.exchange import Group, cells_of
 from lienthong.reporting.model import Period, PeriodError, Window, local_day
 from lienthong.reporting.pdf import render_lines
 from lienthong.reporting.regimes import RegimeCatalogue, RegimeVersion
@@ -266,6 +267,44 @@ class ReportingService(ReceiverDecisions):
             channel="xlsx",
             actor=actor,
             for_unit=upload.meta.unit,
+        )
+
+    def import_figures(
+        self,
+        unit: str,
+        regime_code: str,
+        period_code: str,
+        groups: Sequence[Group],
+        *,
+        channel: str,
+        actor: str,
+    ) -> Submission:
+        """Save an ADX or DHIS2 file's figures (``groups`` from :mod:`~lienthong.reporting.adx`
+        or :mod:`~lienthong.reporting.dhis2`) as ``unit``'s open version of the period, checked
+        like the web form (:meth:`save`) after the file's own refusals
+        (:func:`exchange.cells_of`; a unit of the file that does not report under the regime:
+        ``REPORT_EXCHANGE_UNIT_INVALID``, another reporting unit: ``REPORT_UNIT_MISMATCH``).
+        The text sections of the open version are kept (a file carries figures only)."""
+        regime, period, _window = self.resolve(regime_code, period_code)
+        incoming = cells_of(groups, regime, period)
+        with self.db.read() as session:
+            for code in sorted(incoming.org_units):
+                row = store.get_unit(session, regime.flow, code)
+                if row is None or row.level not in regime.level_codes:
+                    raise refuse(
+                        ErrorCode.REPORT_EXCHANGE_UNIT_INVALID, unit=code, regime=regime.code
+                    )
+                if code != unit:
+                    raise refuse(ErrorCode.REPORT_UNIT_MISMATCH, unit=unit, for_unit=code)
+            versions = store.submissions_of(session, regime.code, period.code, unit)
+            sections = json.loads(versions[-1].sections or "{}") if versions else {}
+        return self.save(
+            unit,
+            regime.code,
+            period.code,
+            ReportContent(incoming.values, sections),
+            channel=channel,
+            actor=actor,
         )
 
     def correct(

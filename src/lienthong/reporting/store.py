@@ -327,11 +327,16 @@ def values_of(session: Session, submission_id: int) -> dict[str, float]:
 
 def replace_values(session: Session, submission_id: int, values: Mapping[str, float]) -> None:
     session.query(ValueRow).filter(ValueRow.submission_id == submission_id).delete()
-    if values:
+    if len(values) > BULK_VALUES:  # an imported file of many values: COPY / Core executemany
+        bulk_values(session, ((submission_id, c, v) for c, v in values.items()))
+    elif values:
         session.execute(
             insert(ValueRow),
             [{"submission_id": submission_id, "cell": c, "value": v} for c, v in values.items()],
         )
+
+
+BULK_VALUES = 1000
 
 
 def bulk_values(session: Session, rows: Iterable[tuple[int, str, float]]) -> int:
@@ -347,15 +352,18 @@ def bulk_values(session: Session, rows: Iterable[tuple[int, str, float]]) -> int
                 cp.write_row(row)
                 count += 1
         return count
-    batch: list[dict[str, Any]] = []
-    for sid, cell, value in rows:
-        batch.append({"submission_id": sid, "cell": cell, "value": value})
+    # The driver's own executemany (qmark parameters): no ORM or statement compilation per row.
+    sql = "INSERT INTO reporting_values (submission_id, cell, value) VALUES (?, ?, ?)"
+    connection = session.connection()
+    batch: list[tuple[int, str, float]] = []
+    for row in rows:
+        batch.append(row)
         if len(batch) >= 10000:
-            session.execute(insert(ValueRow), batch)
+            connection.exec_driver_sql(sql, batch)
             count += len(batch)
             batch = []
     if batch:
-        session.execute(insert(ValueRow), batch)
+        connection.exec_driver_sql(sql, batch)
         count += len(batch)
     return count
 

@@ -20,7 +20,7 @@ DRAFT, SUBMITTED, ACCEPTED, RETURNED, SUPERSEDED = (
     "returned",
     "superseded",
 )
-CHANNELS = ("web", "xlsx", "api")
+CHANNELS = ("web", "xlsx", "api", "adx", "dhis2")
 
 
 class ReportingError(LienthongError):
