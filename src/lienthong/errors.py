@@ -153,6 +153,28 @@ class ErrorCode(StrEnum):
     REPORT_EXCHANGE_PERIOD_INVALID = "REPORT_EXCHANGE_PERIOD_INVALID"
     REPORT_EXCHANGE_UNIT_INVALID = "REPORT_EXCHANGE_UNIT_INVALID"
     REPORT_EXCHANGE_DUPLICATE_VALUE = "REPORT_EXCHANGE_DUPLICATE_VALUE"
+    # Work files and the archive (hồ sơ công việc, lưu trữ điện tử)
+    RECORD_PLAN_INVALID = "RECORD_PLAN_INVALID"
+    RECORD_PLAN_ENTRY_UNKNOWN = "RECORD_PLAN_ENTRY_UNKNOWN"
+    RECORD_FILE_EXISTS = "RECORD_FILE_EXISTS"
+    RECORD_FILE_NOT_FOUND = "RECORD_FILE_NOT_FOUND"
+    RECORD_FIELD_INVALID = "RECORD_FIELD_INVALID"
+    RECORD_FILE_READ_ONLY = "RECORD_FILE_READ_ONLY"
+    RECORD_DOCUMENT_NOT_FOUND = "RECORD_DOCUMENT_NOT_FOUND"
+    RECORD_DOCUMENT_ALREADY_FILED = "RECORD_DOCUMENT_ALREADY_FILED"
+    RECORD_MATERIAL_INVALID = "RECORD_MATERIAL_INVALID"
+    RECORD_ITEM_NOT_FOUND = "RECORD_ITEM_NOT_FOUND"
+    RECORD_FILE_INCOMPLETE = "RECORD_FILE_INCOMPLETE"
+    RECORD_STATE_INVALID = "RECORD_STATE_INVALID"
+    RECORD_REASON_REQUIRED = "RECORD_REASON_REQUIRED"
+    RECORD_RETENTION_NOT_ENDED = "RECORD_RETENTION_NOT_ENDED"
+    RECORD_DECISION_REQUIRED = "RECORD_DECISION_REQUIRED"
+    RECORD_RECEIPT_MISMATCH = "RECORD_RECEIPT_MISMATCH"
+    RECORD_PACKAGE_MALFORMED = "RECORD_PACKAGE_MALFORMED"
+    RECORD_PACKAGE_UNSAFE = "RECORD_PACKAGE_UNSAFE"
+    RECORD_PACKAGE_TOO_LARGE = "RECORD_PACKAGE_TOO_LARGE"
+    RECORD_PACKAGE_FIXITY = "RECORD_PACKAGE_FIXITY"
+    RECORD_PACKAGE_METADATA = "RECORD_PACKAGE_METADATA"
     # Task tracking (nhiệm vụ Chính phủ, Thủ tướng Chính phủ giao)
     TASK_INVALID = "TASK_INVALID"
     TASK_NOT_FOUND = "TASK_NOT_FOUND"
@@ -544,6 +566,87 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.TASK_INVALID: (
         422,
         "The task lacks a required field or breaks a rule; nothing was stored.",
+    ),
+    ErrorCode.RECORD_PLAN_INVALID: (
+        422,
+        "The file list is refused whole: a line lacks its code, title or person "
+        "responsible, a code appears twice, or a retention is not 'vĩnh viễn' or a "
+        "number of years; nothing was stored.",
+    ),
+    ErrorCode.RECORD_PLAN_ENTRY_UNKNOWN: (
+        404,
+        "The agency's file list for that year has no such file code.",
+    ),
+    ErrorCode.RECORD_FILE_EXISTS: (
+        409,
+        "A work file is already open for that line of the file list.",
+    ),
+    ErrorCode.RECORD_FILE_NOT_FOUND: (404, "No work file with that id is visible to your agency."),
+    ErrorCode.RECORD_FIELD_INVALID: (
+        422,
+        "A field of the work file has a value it cannot take (language, access).",
+    ),
+    ErrorCode.RECORD_FILE_READ_ONLY: (
+        409,
+        "The work file is closed (or transferred or destroyed): it is read-only; "
+        "reopen it with a reason first.",
+    ),
+    ErrorCode.RECORD_DOCUMENT_NOT_FOUND: (
+        404,
+        "Your agency neither sent nor received a document with that id.",
+    ),
+    ErrorCode.RECORD_DOCUMENT_ALREADY_FILED: (409, "The document is already in this work file."),
+    ErrorCode.RECORD_MATERIAL_INVALID: (
+        422,
+        "The material is empty or larger than the limit; nothing was stored.",
+    ),
+    ErrorCode.RECORD_ITEM_NOT_FOUND: (404, "The work file holds no such item."),
+    ErrorCode.RECORD_FILE_INCOMPLETE: (
+        422,
+        "The work file cannot be closed: its metadata is incomplete (see "
+        "detail.problems); nothing changed.",
+    ),
+    ErrorCode.RECORD_STATE_INVALID: (
+        409,
+        "The work file's state does not allow that action; nothing changed.",
+    ),
+    ErrorCode.RECORD_REASON_REQUIRED: (400, "Reopening a closed work file needs a reason."),
+    ErrorCode.RECORD_RETENTION_NOT_ENDED: (
+        409,
+        "The work file's retention has not ended (or it is kept permanently): it "
+        "cannot be destroyed.",
+    ),
+    ErrorCode.RECORD_DECISION_REQUIRED: (
+        400,
+        "Destroying a work file needs the decision that orders it.",
+    ),
+    ErrorCode.RECORD_RECEIPT_MISMATCH: (
+        409,
+        "The archive's receipt does not name the package last exported for this file;"
+        " nothing changed.",
+    ),
+    ErrorCode.RECORD_PACKAGE_MALFORMED: (
+        422,
+        "The transfer package is not a zipped BagIt bag of this profile; nothing was stored.",
+    ),
+    ErrorCode.RECORD_PACKAGE_UNSAFE: (
+        422,
+        "An entry of the transfer package points outside it (an absolute path, '..' "
+        "or a link); nothing was stored.",
+    ),
+    ErrorCode.RECORD_PACKAGE_TOO_LARGE: (
+        413,
+        "The transfer package inflates beyond the limit or like a zip bomb; nothing was stored.",
+    ),
+    ErrorCode.RECORD_PACKAGE_FIXITY: (
+        422,
+        "A file of the transfer package does not match its SHA-256 checksum "
+        "(detail.problems); nothing was stored.",
+    ),
+    ErrorCode.RECORD_PACKAGE_METADATA: (
+        422,
+        "The transfer package's metadata lacks required fields (detail.problems); "
+        "nothing was stored.",
     ),
     ErrorCode.TASK_NOT_FOUND: (404, "No task with that code is visible to your agency."),
     ErrorCode.TASK_LEAD_AGENCY_INVALID: (

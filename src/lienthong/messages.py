@@ -327,6 +327,64 @@ VIETNAMESE: dict[ErrorCode, str] = {
     ErrorCode.TASK_EXTENSION_INVALID: (
         "Chỉ gia hạn được nhiệm vụ có thời hạn, và hạn mới phải sau hạn hiện tại."
     ),
+    ErrorCode.RECORD_PLAN_INVALID: (
+        "Danh mục hồ sơ bị từ chối: có dòng thiếu số, ký hiệu hồ sơ, tiêu đề hoặc người "
+        "lập, trùng số hồ sơ, hoặc thời hạn bảo quản không phải “Vĩnh viễn” hay số năm; "
+        "không có gì được lưu."
+    ),
+    ErrorCode.RECORD_PLAN_ENTRY_UNKNOWN: (
+        "Danh mục hồ sơ năm này của cơ quan không có số, ký hiệu hồ sơ này."
+    ),
+    ErrorCode.RECORD_FILE_EXISTS: "Hồ sơ của dòng danh mục này đã được mở; không có gì được lưu.",
+    ErrorCode.RECORD_FILE_NOT_FOUND: "Không tìm thấy hồ sơ này trong phạm vi của cơ quan bạn.",
+    ErrorCode.RECORD_FIELD_INVALID: (
+        "Thông tin của hồ sơ (ngôn ngữ, chế độ sử dụng) không hợp lệ; không có gì được lưu."
+    ),
+    ErrorCode.RECORD_FILE_READ_ONLY: (
+        "Hồ sơ đã kết thúc (hoặc đã nộp lưu, đã hủy) nên chỉ được xem; muốn sửa phải mở "
+        "lại hồ sơ và nêu lý do."
+    ),
+    ErrorCode.RECORD_DOCUMENT_NOT_FOUND: (
+        "Cơ quan bạn không gửi cũng không nhận văn bản này; không có gì được lưu."
+    ),
+    ErrorCode.RECORD_DOCUMENT_ALREADY_FILED: "Văn bản đã có trong hồ sơ này.",
+    ErrorCode.RECORD_MATERIAL_INVALID: (
+        "Tài liệu rỗng hoặc vượt quá dung lượng cho phép; không có gì được lưu."
+    ),
+    ErrorCode.RECORD_ITEM_NOT_FOUND: "Hồ sơ không có văn bản, tài liệu này.",
+    ErrorCode.RECORD_FILE_INCOMPLETE: (
+        "Chưa kết thúc được hồ sơ vì còn thiếu thông tin đầu mục (xem danh sách); hồ sơ "
+        "không thay đổi."
+    ),
+    ErrorCode.RECORD_STATE_INVALID: (
+        "Trạng thái hiện tại của hồ sơ không cho phép thao tác này; hồ sơ không thay đổi."
+    ),
+    ErrorCode.RECORD_REASON_REQUIRED: "Mở lại hồ sơ đã kết thúc cần nêu lý do.",
+    ErrorCode.RECORD_RETENTION_NOT_ENDED: (
+        "Hồ sơ chưa hết thời hạn bảo quản (hoặc bảo quản vĩnh viễn) nên không được hủy; "
+        "hồ sơ không thay đổi."
+    ),
+    ErrorCode.RECORD_DECISION_REQUIRED: "Hủy hồ sơ phải có quyết định hủy tài liệu hết giá trị.",
+    ErrorCode.RECORD_RECEIPT_MISMATCH: (
+        "Biên nhận của lưu trữ không khớp với gói hồ sơ đã xuất lần gần nhất; hồ sơ không thay đổi."
+    ),
+    ErrorCode.RECORD_PACKAGE_MALFORMED: (
+        "Gói nộp lưu không đúng định dạng (tệp zip chứa một túi BagIt); không có gì được lưu."
+    ),
+    ErrorCode.RECORD_PACKAGE_UNSAFE: (
+        "Gói nộp lưu có mục trỏ ra ngoài gói (đường dẫn tuyệt đối, “..” hoặc liên kết); "
+        "không có gì được lưu."
+    ),
+    ErrorCode.RECORD_PACKAGE_TOO_LARGE: (
+        "Gói nộp lưu giải nén vượt quá giới hạn hoặc có dấu hiệu bom nén; không có gì được lưu."
+    ),
+    ErrorCode.RECORD_PACKAGE_FIXITY: (
+        "Có tệp trong gói nộp lưu không khớp mã kiểm tra SHA-256 (đã bị thay đổi hoặc "
+        "hỏng); không có gì được lưu."
+    ),
+    ErrorCode.RECORD_PACKAGE_METADATA: (
+        "Siêu dữ liệu của gói nộp lưu thiếu trường bắt buộc (xem danh sách); không có gì được lưu."
+    ),
     ErrorCode.TASK_REASON_REQUIRED: "Trả lại, từ chối hoặc hủy nhiệm vụ cần nêu lý do.",
     ErrorCode.REMOTE_SIGNING_TIMEOUT: (
         "Hết thời gian chờ duyệt ký trên điện thoại; dự thảo chưa được ký."

@@ -27,6 +27,7 @@ STORE_MODULES = (
     "lienthong.health.store",
     "lienthong.tasks.store",
     "lienthong.remotesign.store",
+    "lienthong.records.store",
 )
 
 
