@@ -1,4 +1,4 @@
-"""agency TLS client certificate fingerprints
+"""agency TLS client certificate fingerprints; LGSP consumer secret overlap
 
 Revision ID: 0014
 Revises: 0010
@@ -6,7 +6,9 @@ Create Date: 2026-12-07 17:00:00.000000
 
 An agency may register the SHA-256 fingerprints of its TLS client certificates
 (``lienthong agencies add-tls-fingerprint``); when it has any, only those certificates
-authenticate it over mutual TLS (issue 18 item 9).
+authenticate it over mutual TLS (issue 18 item 9). An LGSP consumer secret rotated with an
+overlap keeps the replaced secret's hash until the overlap ends (``lgsp_consumers``
+``previous_secret_hash``, ``previous_until``; issue 18 item 10).
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ def upgrade() -> None:
             "agency_code", "fingerprint", name=op.f("pk_agency_tls_fingerprints")
         ),
     )
+    with op.batch_alter_table("lgsp_consumers") as batch:
+        batch.add_column(sa.Column("previous_secret_hash", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("previous_until", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("lgsp_consumers") as batch:
+        batch.drop_column("previous_until")
+        batch.drop_column("previous_secret_hash")
     op.drop_table("agency_tls_fingerprints")
