@@ -40,6 +40,8 @@ class ErrorCode(StrEnum):
     AUTH_FAILED = "AUTH_FAILED"
     AUTH_REPLAYED = "AUTH_REPLAYED"
     CLIENT_CERTIFICATE_NOT_FOR_TLS = "CLIENT_CERTIFICATE_NOT_FOR_TLS"
+    CLIENT_CERTIFICATE_NOT_REGISTERED = "CLIENT_CERTIFICATE_NOT_REGISTERED"
+    TLS_FINGERPRINT_INVALID = "TLS_FINGERPRINT_INVALID"
     GATEWAY_TOKEN_MISSING = "GATEWAY_TOKEN_MISSING"  # noqa: S105 - a code
     GATEWAY_TOKEN_INVALID = "GATEWAY_TOKEN_INVALID"  # noqa: S105 - a code
     DEMO_SECRETS_IN_USE = "DEMO_SECRETS_IN_USE"
@@ -243,6 +245,14 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.CLIENT_CERTIFICATE_NOT_FOR_TLS: (
         401,
         "The client certificate is not issued for TLS client authentication (no clientAuth).",
+    ),
+    ErrorCode.CLIENT_CERTIFICATE_NOT_REGISTERED: (
+        401,
+        "The agency registered its TLS client certificates; this one is not among them.",
+    ),
+    ErrorCode.TLS_FINGERPRINT_INVALID: (
+        422,
+        "A certificate fingerprint is the SHA-256 of its DER bytes: 64 hex digits.",
     ),
     ErrorCode.GATEWAY_TOKEN_MISSING: (401, "The gateway's local API token is missing."),
     ErrorCode.GATEWAY_TOKEN_INVALID: (401, "The gateway's local API token is wrong."),

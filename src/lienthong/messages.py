@@ -53,6 +53,12 @@ VIETNAMESE: dict[ErrorCode, str] = {
         "Chứng thư số của máy khách không được cấp cho xác thực TLS (không có clientAuth); "
         "chứng thư ký số cá nhân không dùng để kết nối."
     ),
+    ErrorCode.CLIENT_CERTIFICATE_NOT_REGISTERED: (
+        "Cơ quan đã đăng ký chứng thư số dùng để kết nối; chứng thư số này không nằm trong số đó."
+    ),
+    ErrorCode.TLS_FINGERPRINT_INVALID: (
+        "Dấu vân tay chứng thư số phải là mã SHA-256 gồm 64 chữ số thập lục phân."
+    ),
     ErrorCode.GATEWAY_TOKEN_MISSING: "Thiếu mã truy cập của cổng kết nối (gateway).",
     ErrorCode.GATEWAY_TOKEN_INVALID: "Mã truy cập của cổng kết nối (gateway) không đúng.",
     ErrorCode.DEMO_SECRETS_IN_USE: (

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import create_engine, func, select
 
@@ -38,6 +39,7 @@ from lienthong.gateway.store import Outgoing as GatewayOutgoing
 from lienthong.schema import load_all
 from lienthong.trust.pki import Credential, DemoPKI
 from lienthong.trust.receipts import verify_receipt
+from lienthong.web.container import build_container
 from tests.e2e.conftest import PreparedHub, prepare_hub
 from tests.hub_process import HubProcess, free_port
 from tests.support import CAO_BANG, NGHE_AN, unsigned_document_bytes
@@ -427,6 +429,49 @@ def test_a_personal_signer_certificate_does_not_authenticate_as_its_agency(
     # The organisation certificate (clientAuth) of the same agency authenticates.
     ok = mtls_client(hub.url, cert=files[NGHE_AN], key=files[f"{NGHE_AN}.key"], ca=files["ca"])
     with HubClient(hub.url, NGHE_AN, None, http=ok) as client:
+        client.inbox()
+
+
+def test_an_agency_with_registered_fingerprints_is_authenticated_by_those_only(
+    hub: TLSHubProcess, prepared: PreparedHub, pki: DemoPKI, tmp_path: Path, files: dict[str, Path]
+) -> None:
+    """Nghệ An registers the fingerprint of a new TLS certificate (lienthong agencies
+    add-tls-fingerprint): it authenticates; its organisation certificate, with clientAuth but
+    not registered, is refused CLIENT_CERTIFICATE_NOT_REGISTERED; removing the fingerprint
+    brings back the clientAuth rule."""
+    now = datetime.now(UTC)
+    device = pki.issue_custom(
+        common_name="Hệ thống QLVB UBND tỉnh Nghệ An",
+        agency_code=NGHE_AN,
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=30),
+        extended_key_usage=(ExtendedKeyUsageOID.CLIENT_AUTH,),
+    )
+    cert = fullchain(tmp_path / "device.pem", device)
+    key = tmp_path / "device.key"
+    key.write_bytes(device.key_pem)
+    fingerprint = device.certificate.fingerprint(hashes.SHA256()).hex()
+    container = build_container(prepared.settings)
+    try:
+        container.agencies.add_tls_fingerprint(NGHE_AN, fingerprint)
+        before = message_count(prepared)
+        registered = mtls_client(hub.url, cert=cert, key=key, ca=files["ca"])
+        with HubClient(hub.url, NGHE_AN, None, http=registered) as client:
+            client.inbox()
+        organisation = mtls_client(
+            hub.url, cert=files[NGHE_AN], key=files[f"{NGHE_AN}.key"], ca=files["ca"]
+        )
+        with HubClient(hub.url, NGHE_AN, None, http=organisation) as client:
+            with pytest.raises(HubError) as caught:
+                client.send(unsigned_document_bytes(NGHE_AN, [CAO_BANG], number="509"))
+            assert caught.value.status == 401
+            assert caught.value.code == "CLIENT_CERTIFICATE_NOT_REGISTERED"
+        assert message_count(prepared) == before
+    finally:
+        container.agencies.remove_tls_fingerprint(NGHE_AN, fingerprint)
+        container.close()
+    again = mtls_client(hub.url, cert=files[NGHE_AN], key=files[f"{NGHE_AN}.key"], ca=files["ca"])
+    with HubClient(hub.url, NGHE_AN, None, http=again) as client:
         client.inbox()
 
 

@@ -180,3 +180,80 @@ def rotate_credentials(
     _print_credentials(system_id, secret)
     if overlap is not None:
         console.print(f"The previous secret keeps working for {overlap_hours:g} h.")
+
+
+def _fingerprint_of(fingerprint: str | None, certificate: Path | None) -> str:
+    """The fingerprint typed, or the one of a PEM or DER certificate file."""
+    if (fingerprint is None) == (certificate is None):
+        errors.print("Give a fingerprint or --certificate FILE (one of them).")
+        raise typer.Exit(2)
+    if certificate is None:
+        assert fingerprint is not None
+        return fingerprint
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    data = certificate.read_bytes()
+    try:
+        cert = (
+            x509.load_pem_x509_certificate(data)
+            if b"-----BEGIN" in data
+            else x509.load_der_x509_certificate(data)
+        )
+    except ValueError as exc:
+        errors.print(f"Not a certificate: {escape(str(certificate))}")
+        raise typer.Exit(2) from exc
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+_FINGERPRINT_HELP = "SHA-256 fingerprint (hex, colons allowed: openssl x509 -fingerprint -sha256)"
+_CERTIFICATE_HELP = "Read the fingerprint from this certificate file (PEM or DER) instead"
+
+
+@agencies_app.command("add-tls-fingerprint")
+def add_tls_fingerprint(
+    code: Annotated[str, typer.Argument(help="Agency identifier")],
+    fingerprint: Annotated[str | None, typer.Argument(help=_FINGERPRINT_HELP)] = None,
+    certificate: Annotated[Path | None, typer.Option(help=_CERTIFICATE_HELP)] = None,
+) -> None:
+    """Register one of the agency's TLS client certificates. Once it has any, only its
+    registered certificates authenticate it over mutual TLS (clientAuth alone no longer does):
+    register the new certificate before the agency starts using it."""
+    value = _fingerprint_of(fingerprint, certificate)
+    with _service() as service:
+        stored = service.add_tls_fingerprint(code, value)
+        count = len(service.tls_fingerprints(code))
+    console.print(f"Registered {stored} for {code} ({count} registered).")
+
+
+@agencies_app.command("remove-tls-fingerprint")
+def remove_tls_fingerprint(
+    code: Annotated[str, typer.Argument(help="Agency identifier")],
+    fingerprint: Annotated[str | None, typer.Argument(help=_FINGERPRINT_HELP)] = None,
+    certificate: Annotated[Path | None, typer.Option(help=_CERTIFICATE_HELP)] = None,
+) -> None:
+    """Unregister a TLS client certificate; when none is left, certificates with clientAuth
+    authenticate the agency again."""
+    value = _fingerprint_of(fingerprint, certificate)
+    with _service() as service:
+        removed = service.remove_tls_fingerprint(code, value)
+        left = len(service.tls_fingerprints(code))
+    if not removed:
+        errors.print(f"{code} had not registered {value}.")
+        raise typer.Exit(1)
+    rule = f"{left} registered" if left else "none left: the clientAuth rule applies again"
+    console.print(f"Removed {value} from {code} ({rule}).")
+
+
+@agencies_app.command("list-tls-fingerprints")
+def list_tls_fingerprints(
+    code: Annotated[str, typer.Argument(help="Agency identifier")],
+) -> None:
+    """The agency's registered TLS client certificate fingerprints, with when each was added."""
+    with _service() as service:
+        rows = service.tls_fingerprints(code)
+    if not rows:
+        console.print(f"{code} registered none: certificates with clientAuth authenticate it.")
+        return
+    for value, added in rows:
+        console.print(f"{value}  {added.isoformat(timespec='seconds')}")

@@ -37,9 +37,11 @@ __all__ = [
     "build_tree",
     "is_valid_code",
     "local_date",
+    "normalise_fingerprint",
     "parse_csv",
     "plan_import",
     "record_problems",
+    "tls_client_refusal",
     "validate_code",
     "validity",
 ]
@@ -582,3 +584,42 @@ def _parse_row(
     if problems:
         return None, problems
     return NewAgency(**values), []
+
+
+# --- TLS client certificates ----------------------------------------------------------------
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+def normalise_fingerprint(text: str) -> str:
+    """A certificate's SHA-256 fingerprint as stored: 64 lowercase hex digits. Accepts what
+    tools print (``openssl x509 -fingerprint -sha256``: ``AB:CD:...``, a ``sha256`` prefix,
+    spaces); raises ``TLS_FINGERPRINT_INVALID`` for anything else."""
+    value = text.strip().lower()
+    for prefix in ("sha256 fingerprint=", "sha256:", "sha256="):
+        value = value.removeprefix(prefix)
+    value = value.replace(":", "").replace(" ", "")
+    if not _FINGERPRINT.fullmatch(value):
+        raise AgencyError(
+            "A certificate fingerprint is the SHA-256 of its DER bytes: 64 hex digits.",
+            code=ErrorCode.TLS_FINGERPRINT_INVALID,
+            detail={"fingerprint": text[:200]},
+        )
+    return value
+
+
+def tls_client_refusal(
+    registered: Iterable[str], fingerprint: str, *, client_auth: bool
+) -> ErrorCode | None:
+    """Whether a client certificate naming an agency (subject UID) authenticates it over
+    mutual TLS: ``None`` when it does, else the refusal's code.
+
+    An agency that registered fingerprints is authenticated by those certificates only,
+    whatever their extended key usage (``CLIENT_CERTIFICATE_NOT_REGISTERED`` for another, even
+    one with clientAuth); an agency that registered none by a certificate whose extended key
+    usage names clientAuth (``CLIENT_CERTIFICATE_NOT_FOR_TLS``: a personal signer certificate
+    carries the agency UID too)."""
+    known = frozenset(registered)
+    if known:
+        return None if fingerprint in known else ErrorCode.CLIENT_CERTIFICATE_NOT_REGISTERED
+    return None if client_auth else ErrorCode.CLIENT_CERTIFICATE_NOT_FOR_TLS

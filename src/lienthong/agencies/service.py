@@ -13,7 +13,7 @@ import hmac
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from sqlalchemy.exc import IntegrityError
@@ -30,9 +30,11 @@ from lienthong.agencies.model import (
     build_tree,
     is_valid_code,
     level_problem,
+    normalise_fingerprint,
     parse_csv,
     plan_import,
     record_problems,
+    tls_client_refusal,
 )
 from lienthong.clock import Clock
 from lienthong.db import Database
@@ -217,6 +219,63 @@ class AgencyService:
                 if hmac.compare_digest(_hash(secret), row.secret_hash):
                     return row.agency_code
         raise AgencyError(code=ErrorCode.AUTH_FAILED)
+
+    # --- TLS client certificates --------------------------------------------------------
+
+    def add_tls_fingerprint(self, code: str, fingerprint: str) -> str:
+        """Register the SHA-256 fingerprint of one of the agency's TLS client certificates
+        (as :func:`~lienthong.agencies.model.normalise_fingerprint` reads it); from then on
+        only registered certificates authenticate it over mutual TLS. Returns the stored
+        form; adding it twice is no change. Raises ``TLS_FINGERPRINT_INVALID``,
+        ``AGENCY_UNKNOWN``."""
+        value = normalise_fingerprint(fingerprint)
+        with self.db.unit_of_work() as session:
+            if store.lock_agency(session, code) is None:
+                raise _unknown(code)
+            added = store.add_tls_fingerprint(session, code, value, self.clock.now())
+        log.info("agency.tls_fingerprint_added", agency=code, fingerprint=value, added=added)
+        return value
+
+    def remove_tls_fingerprint(self, code: str, fingerprint: str) -> bool:
+        """Unregister a fingerprint; ``False`` when the agency had not registered it. When the
+        last one goes, the agency is back to the clientAuth rule. Raises
+        ``TLS_FINGERPRINT_INVALID``, ``AGENCY_UNKNOWN``."""
+        value = normalise_fingerprint(fingerprint)
+        with self.db.unit_of_work() as session:
+            if store.lock_agency(session, code) is None:
+                raise _unknown(code)
+            removed = store.remove_tls_fingerprint(session, code, value)
+        log.info("agency.tls_fingerprint_removed", agency=code, fingerprint=value, removed=removed)
+        return removed
+
+    def tls_fingerprints(self, code: str) -> list[tuple[str, datetime]]:
+        """The agency's registered fingerprints, with when each was added. Raises
+        ``AGENCY_UNKNOWN``."""
+        with self.db.read() as session:
+            if store.get_agency(session, code) is None:
+                raise _unknown(code)
+            return store.tls_fingerprints(session, code)
+
+    def authenticate_certificate(self, code: str, fingerprint: str, *, client_auth: bool) -> str:
+        """The agency a client certificate that TLS verified authenticates: ``code`` from its
+        subject UID, ``fingerprint`` the SHA-256 of its DER bytes, ``client_auth`` whether its
+        extended key usage names clientAuth. Registered fingerprints, when the agency has
+        any, else clientAuth (:func:`~lienthong.agencies.model.tls_client_refusal`). One read.
+        Raises ``AUTH_FAILED`` (agency not registered), ``CLIENT_CERTIFICATE_NOT_REGISTERED``,
+        ``CLIENT_CERTIFICATE_NOT_FOR_TLS``."""
+        with self.db.read() as session:
+            agency = store.get_agency(session, code)
+            registered = [] if agency is None else store.tls_fingerprints(session, code)
+        if agency is None:
+            raise AgencyError(
+                "The client certificate's agency is not registered.", code=ErrorCode.AUTH_FAILED
+            )
+        refusal = tls_client_refusal(
+            (fp for fp, _ in registered), fingerprint, client_auth=client_auth
+        )
+        if refusal is not None:
+            raise AgencyError(code=refusal, detail={"agency": code, "fingerprint": fingerprint})
+        return code
 
     def hmac_secret(self, system_id: str) -> tuple[str, bytes]:
         """``(agency code, secret)`` for checking an axis protocol request signature.

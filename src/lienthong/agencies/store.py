@@ -16,9 +16,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     bindparam,
+    delete,
     or_,
     select,
     text,
@@ -48,9 +50,11 @@ __all__ = [
     "ActiveCredential",
     "AgencyRow",
     "CredentialRow",
+    "TlsFingerprintRow",
     "active_credential",
     "add_agencies",
     "add_credential",
+    "add_tls_fingerprint",
     "agencies_by_codes",
     "check_recipients",
     "child_levels",
@@ -59,8 +63,10 @@ __all__ = [
     "list_agencies",
     "lock_agency",
     "overlapping_credentials",
+    "remove_tls_fingerprint",
     "revoke_credentials",
     "save_agency",
+    "tls_fingerprints",
 ]
 
 # Large IN lists are split: SQLite caps bound parameters per statement.
@@ -155,6 +161,19 @@ class CredentialRow(Base):
     secret_sealed: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TlsFingerprintRow(Base):
+    """``agency_tls_fingerprints``: the SHA-256 fingerprints (64 lowercase hex digits) of the
+    TLS client certificates an agency registered. When it has any, only those certificates
+    authenticate it over mutual TLS (:func:`lienthong.agencies.model.tls_client_refusal`)."""
+
+    __tablename__ = "agency_tls_fingerprints"
+    __table_args__ = (PrimaryKeyConstraint("agency_code", "fingerprint"),)
+
+    agency_code: Mapped[str] = mapped_column(String(CODE_MAX_LENGTH), ForeignKey("agencies.code"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 # --- agencies -----------------------------------------------------------------------------
@@ -421,3 +440,35 @@ def check_recipients(session: Session, codes: Sequence[str], on: date) -> dict[s
                 },
             )
     return known
+
+
+# --- TLS client certificate fingerprints ----------------------------------------------------
+
+
+def tls_fingerprints(session: Session, code: str) -> list[tuple[str, datetime]]:
+    """The agency's registered fingerprints and when each was added, oldest first."""
+    rows = session.execute(
+        select(TlsFingerprintRow.fingerprint, TlsFingerprintRow.added_at)
+        .where(TlsFingerprintRow.agency_code == code)
+        .order_by(TlsFingerprintRow.added_at, TlsFingerprintRow.fingerprint)
+    )
+    return [(fingerprint, as_utc(at)) for fingerprint, at in rows]
+
+
+def add_tls_fingerprint(session: Session, code: str, fingerprint: str, now: datetime) -> bool:
+    """Register ``fingerprint`` for the agency; ``False`` when it already was."""
+    if session.get(TlsFingerprintRow, (code, fingerprint)) is not None:
+        return False
+    session.add(TlsFingerprintRow(agency_code=code, fingerprint=fingerprint, added_at=now))
+    session.flush()
+    return True
+
+
+def remove_tls_fingerprint(session: Session, code: str, fingerprint: str) -> bool:
+    """Unregister ``fingerprint``; ``False`` when the agency had not registered it."""
+    result = session.execute(
+        delete(TlsFingerprintRow).where(
+            TlsFingerprintRow.agency_code == code, TlsFingerprintRow.fingerprint == fingerprint
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))

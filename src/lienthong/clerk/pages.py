@@ -28,6 +28,7 @@ from lienthong.errors import ErrorCode, LienthongError
 from lienthong.messages import vietnamese
 from lienthong.secrets import Sealer, SealError
 from lienthong.web.pages import render
+from lienthong.web.params import RowId
 
 router = APIRouter(include_in_schema=False)
 staff = require_roles(Role.CLERK, Role.LEADER, Role.SPECIALIST)
@@ -489,7 +490,7 @@ async def create_draft(
     subject: Annotated[str, Form()] = "",
     notation: Annotated[str, Form()] = "",
     type_name: Annotated[str, Form()] = "Công văn",
-    priority: Annotated[int, Form()] = 0,
+    priority: Annotated[int, Form(ge=0, le=MAX_PRIORITY)] = 0,
     signer_position: Annotated[str, Form()] = "",
     replaces: Annotated[str, Form()] = "",
     due_date: Annotated[str, Form()] = "",
@@ -579,7 +580,7 @@ def _missing(draft: Draft, pdf: bytes) -> str:
 
 
 @router.get("/van-thu/du-thao/{draft_id}")
-async def draft_page(request: Request, draft_id: int, user: Staff) -> Response:
+async def draft_page(request: Request, draft_id: RowId, user: Staff) -> Response:
     return await _draft_page(request, draft_id, user, _flash(request), 200)
 
 
@@ -616,7 +617,7 @@ def _notices_seen(request: Request, user: User, link: str) -> None:
 
 
 @router.get("/van-thu/du-thao/{draft_id}/pdf")
-async def draft_pdf(request: Request, draft_id: int, user: Staff) -> Response:
+async def draft_pdf(request: Request, draft_id: RowId, user: Staff) -> Response:
     try:
         data = await run_in_threadpool(clerk_of(request).draft_pdf, user, draft_id)
     except LienthongError:
@@ -639,7 +640,7 @@ async def to_sign(request: Request, user: Staff) -> Response:
 
 
 @router.get("/van-thu/du-thao/{draft_id}/ky")
-async def confirm_sign(request: Request, draft_id: int, user: Staff) -> Response:
+async def confirm_sign(request: Request, draft_id: RowId, user: Staff) -> Response:
     """What the leader is about to sign, with "Xác nhận ký" (a POST) and "Hủy": nothing is
     signed by opening this page."""
     if not user.has(Role.LEADER):
@@ -659,7 +660,7 @@ async def confirm_sign(request: Request, draft_id: int, user: Staff) -> Response
 
 @router.post("/van-thu/du-thao/{draft_id}/ky", dependencies=[Depends(csrf_check)])
 async def sign(
-    request: Request, draft_id: int, user: Staff, xac_nhan: Annotated[str, Form()] = ""
+    request: Request, draft_id: RowId, user: Staff, xac_nhan: Annotated[str, Form()] = ""
 ) -> Response:
     """Sign only what the confirmation page showed: without its ``xac_nhan`` the answer is
     that page (nothing signed)."""
@@ -676,7 +677,7 @@ async def sign(
 
 
 @router.get("/van-thu/du-thao/{draft_id}/ky/cho-duyet")
-async def awaiting_approval(request: Request, draft_id: int, user: Staff) -> Response:
+async def awaiting_approval(request: Request, draft_id: RowId, user: Staff) -> Response:
     """The remote signature waits for the leader's approval on the phone."""
     return await _awaiting_page(request, draft_id, user, [], 200)
 
@@ -698,7 +699,7 @@ async def _awaiting_page(
 
 
 @router.post("/van-thu/du-thao/{draft_id}/ky/hoan-tat", dependencies=[Depends(csrf_check)])
-async def finish_remote(request: Request, draft_id: int, user: Staff) -> Response:
+async def finish_remote(request: Request, draft_id: RowId, user: Staff) -> Response:
     """The leader approved on the phone: the hub fetches the signature and embeds it."""
     service = clerk_of(request)
     try:
@@ -725,7 +726,7 @@ async def _sign_refused(
 
 
 @router.post("/van-thu/du-thao/{draft_id}/ban-hanh", dependencies=[Depends(csrf_check)])
-async def issue(request: Request, draft_id: int, user: Staff) -> Response:
+async def issue(request: Request, draft_id: RowId, user: Staff) -> Response:
     return await _draft_action(request, draft_id, user, "issue")
 
 

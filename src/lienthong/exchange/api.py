@@ -12,11 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from lienthong import metrics
 from lienthong.blobs.staging import StagedFile, StagingArea
-from lienthong.db import MAX_ROW_ID
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.model import TransportState
 from lienthong.logs import get_logger
 from lienthong.web.auth import container_of, current_agency
+from lienthong.web.params import Offset, RowId
 
 router = APIRouter(prefix="/api/v1", tags=["exchange"])
 log = get_logger("lienthong.exchange")
@@ -96,7 +96,7 @@ async def send_package(
 async def inbox(
     request: Request,
     agency: Agency,
-    cursor: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+    cursor: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     kind: Literal["edoc", "status"] | None = None,
 ) -> dict[str, Any]:
@@ -108,7 +108,7 @@ async def inbox(
 
 
 @router.get("/inbox/{delivery_id}/package", summary="Fetch a delivery's package (edXML bytes)")
-async def fetch_package(request: Request, agency: Agency, delivery_id: int) -> StreamingResponse:
+async def fetch_package(request: Request, agency: Agency, delivery_id: RowId) -> StreamingResponse:
     stream, size, digest = await run_in_threadpool(
         container_of(request).exchange.open_delivery, agency, delivery_id
     )
@@ -126,7 +126,7 @@ class Ack(BaseModel):
 
 @router.post("/inbox/{delivery_id}/ack", summary="Transport acknowledgement of a fetch")
 async def acknowledge(
-    request: Request, agency: Agency, delivery_id: int, ack: Ack
+    request: Request, agency: Agency, delivery_id: RowId, ack: Ack
 ) -> dict[str, Any]:
     state = TransportState.DONE if ack.result == "done" else TransportState.FAILED
     answer: dict[str, Any] = await run_in_threadpool(
@@ -139,7 +139,7 @@ async def acknowledge(
 async def statuses(
     request: Request,
     agency: Agency,
-    cursor: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+    cursor: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     items, next_cursor = await run_in_threadpool(

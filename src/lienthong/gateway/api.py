@@ -22,6 +22,7 @@ from lienthong.client.rest import HubError
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.gateway.service import GatewayService
 from lienthong.web import faults as web_faults
+from lienthong.web.params import Offset, RowId
 
 ROUTING_CODES = {404: ErrorCode.ROUTE_NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}
 
@@ -128,7 +129,7 @@ def create_gateway_app(service: GatewayService, *, token: str, retry_after: int 
 
     @app.get("/inbox", summary="Pull from the hub (verify, store, ack), then list what is stored")
     async def inbox(
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Offset = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
         pull: bool = True,
         verified: bool | None = None,
@@ -140,7 +141,7 @@ def create_gateway_app(service: GatewayService, *, token: str, retry_after: int 
         return {"pulled": len(pulled), "items": items}
 
     @app.get("/inbox/{incoming_id}/package", summary="A stored package, as received")
-    async def package(incoming_id: int) -> Response:
+    async def package(incoming_id: RowId) -> Response:
         data = await run_in_threadpool(service.package, incoming_id)
         return Response(data, media_type="application/xml")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -79,17 +80,30 @@ def issue(
 def rotate(
     target: Annotated[str, typer.Argument(help="A consumer key (or, with --unit, an agency)")],
     unit: Annotated[bool, typer.Option(help="Give the unit TARGET a new unit secret")] = False,
+    overlap_hours: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Hours the old consumer secret (and its tokens) keep working beside the new"
+        ),
+    ] = 0,
 ) -> None:
     """A new consumer secret (or unit secret); the old one stops working at once, and so
-    does every token issued with an old consumer secret."""
+    does every token issued with an old consumer secret, or, for a consumer secret, after
+    --overlap-hours (both work meanwhile: the systems switch without downtime)."""
+    overlap = timedelta(hours=overlap_hours) if overlap_hours else None
+    if unit and overlap is not None:
+        errors.print("--overlap-hours applies to a consumer secret, not a unit secret.")
+        raise typer.Exit(2)
     with _service() as service:
         if unit:
             secret = service.connect_unit(target, rotate=True)
             console.print(f"lgsp_secret:     [bold]{escape(secret)}[/bold] (unit {target})")
         else:
-            secret = service.rotate_consumer(target)
+            secret = service.rotate_consumer(target, overlap=overlap)
             console.print(f"consumer_key:    [bold]{escape(target)}[/bold]")
             console.print(f"consumer_secret: [bold]{escape(secret)}[/bold]")
+            if overlap is not None:
+                console.print(f"The previous secret keeps working for {overlap_hours:g} h.")
     console.print(_SAFE)
 
 

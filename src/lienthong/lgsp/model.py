@@ -32,6 +32,7 @@ __all__ = [
     "consumer_state",
     "in_scope",
     "platform_code",
+    "previous_secret_works",
     "province_units",
     "token_usable",
     "transport_word",
@@ -175,15 +176,28 @@ def token_usable(
     consumer_generation: int,
     state: ConsumerState,
     now: datetime,
+    previous_until: datetime | None = None,
 ) -> bool:
     """A token works until its expiry (exclusive), while its consumer is active and its
     secret has not been rotated since the token was issued (a rotation bumps the
-    consumer's generation: every token of the old secret stops at once)."""
+    consumer's generation: every token of the old secret stops at once), or, after a
+    rotation with an overlap, while the overlap runs (``previous_until``, exclusive) for a
+    token of the replaced secret (the generation just before)."""
+    if state is not ConsumerState.ACTIVE or now >= token_expires_at:
+        return False
+    if token_generation == consumer_generation:
+        return True
     return (
-        state is ConsumerState.ACTIVE
-        and token_generation == consumer_generation
-        and now < token_expires_at
+        token_generation == consumer_generation - 1
+        and previous_until is not None
+        and now < previous_until
     )
+
+
+def previous_secret_works(previous_until: datetime | None, now: datetime) -> bool:
+    """Whether the secret a rotation replaced still gets tokens: until the overlap's end
+    (exclusive); never after a rotation without one."""
+    return previous_until is not None and now < previous_until
 
 
 def in_scope(owner: str, chain: Sequence[str]) -> bool:

@@ -40,6 +40,7 @@ from lienthong.lgsp.model import (
     UnitFields,
     consumer_state,
     in_scope,
+    previous_secret_works,
     province_units,
     token_usable,
 )
@@ -157,28 +158,44 @@ class LgspService:
         log.info("lgsp.consumer_issued", agency=agency, consumer_key=key)
         return IssuedConsumer(key, secret, agency, expires_at, unit_secret)
 
-    def rotate_consumer(self, consumer_key: str) -> str:
-        """A new secret for the consumer key; the old secret and every token issued with it
-        stop working at once. Raises ``CONSUMER_UNKNOWN`` (also for a revoked key)."""
+    def rotate_consumer(self, consumer_key: str, *, overlap: timedelta | None = None) -> str:
+        """A new secret for the consumer key. Without ``overlap`` the old secret and every
+        token issued with it stop working at once (a leaked secret). With it, the old secret
+        still gets tokens, and its tokens still work, until ``overlap`` has passed: the
+        systems switch one by one without a refused call (as ``agencies rotate-credentials
+        --overlap-hours``); then only the new one works (``AUTH_FAILED`` for the old). A
+        second rotation ends the first one's overlap at once: at most one previous secret
+        works. Raises ``CONSUMER_UNKNOWN`` (also for a revoked key), ``REQUEST_INVALID`` for
+        an overlap that is not positive."""
+        if overlap is not None and overlap <= timedelta(0):
+            raise LgspError("The overlap must be positive.", code=ErrorCode.REQUEST_INVALID)
         secret = secrets.token_urlsafe(32)
         now = self.clock.now()
+        until = now + overlap if overlap is not None else None
         with self.db.unit_of_work() as session:
             row = store.lock_consumer(session, consumer_key)
             if row is None or row.revoked_at is not None:
                 raise LgspError(code=ErrorCode.CONSUMER_UNKNOWN, detail={"key": consumer_key})
+            row.previous_secret_hash = row.secret_hash if until is not None else None
+            row.previous_until = until
             row.secret_hash = _hash(secret)
             row.generation += 1
             row.rotated_at = now
-            store.drop_tokens(session, row.id)
+            # Tokens two generations old (an earlier overlap's) stop either way.
+            store.drop_tokens(session, row.id, below=row.generation - 1 if until else None)
             audit(
                 session,
                 at=now,
                 actor=_OPERATOR,
                 action="lgsp.consumer_rotated",
                 subject=consumer_key,
-                detail={"agency": row.agency_code},
+                detail={"agency": row.agency_code, "previous_until": _iso(until)},
             )
-        log.info("lgsp.consumer_rotated", consumer_key=consumer_key)
+        log.info(
+            "lgsp.consumer_rotated",
+            consumer_key=consumer_key,
+            overlap_seconds=overlap.total_seconds() if overlap else 0,
+        )
         return secret
 
     def revoke_consumer(self, consumer_key: str) -> None:
@@ -240,7 +257,10 @@ class LgspService:
             consumer = store.consumer_of(row) if row is not None else None
             if consumer is None:
                 hmac.compare_digest(_hash(consumer_secret), _NO_SUCH_HASH)  # as long as a hit
-            if consumer is None or not self._accepts(consumer, consumer_secret):
+            generation = (
+                None if consumer is None else self._generation_of(consumer_secret, consumer)
+            )
+            if consumer is None or generation is None:
                 raise LgspError(
                     "Unknown consumer key, wrong consumer secret, or a revoked or expired "
                     "credential.",
@@ -251,7 +271,7 @@ class LgspService:
                 session,
                 token_hash=_hash(token),
                 consumer_id=consumer.id,
-                generation=consumer.generation,
+                generation=generation,
                 now=now,
                 expires_at=now + timedelta(seconds=self.token_seconds),
             )
@@ -282,16 +302,34 @@ class LgspService:
                 now=now,
             ),
             now=now,
+            previous_until=holder.consumer.previous_until,
         ):
             raise LgspError(code=ErrorCode.TOKEN_INVALID)
         return Caller(consumer_key=holder.consumer.consumer_key, agency=holder.consumer.agency_code)
 
     def _accepts(self, consumer: store.Consumer, secret: str) -> bool:
-        matches = hmac.compare_digest(_hash(secret), consumer.secret_hash)
+        return self._generation_of(secret, consumer) is not None
+
+    def _generation_of(self, secret: str, consumer: store.Consumer) -> int | None:
+        """The generation a token issued with ``secret`` belongs to: the consumer's for its
+        current secret, the one before for the replaced secret while a rotation's overlap
+        runs; ``None`` when the secret gets no token (wrong, or the consumer not active)."""
+        now = self.clock.now()
         state = consumer_state(
-            revoked_at=consumer.revoked_at, expires_at=consumer.expires_at, now=self.clock.now()
+            revoked_at=consumer.revoked_at, expires_at=consumer.expires_at, now=now
         )
-        return matches and state is ConsumerState.ACTIVE
+        digest = _hash(secret)
+        current = hmac.compare_digest(digest, consumer.secret_hash)
+        previous = consumer.previous_secret_hash is not None and hmac.compare_digest(
+            digest, consumer.previous_secret_hash
+        )
+        if state is not ConsumerState.ACTIVE:
+            return None
+        if current:
+            return consumer.generation
+        if previous and previous_secret_works(consumer.previous_until, now):
+            return consumer.generation - 1
+        return None
 
     # --- units ----------------------------------------------------------------------------
 

@@ -68,6 +68,10 @@ class ConsumerRow(Base):
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A rotation with an overlap keeps the replaced secret's hash until ``previous_until``:
+    # both secrets get tokens meanwhile (those of the replaced one carry generation - 1).
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(HASH_LENGTH))
+    previous_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class TokenRow(Base):
@@ -123,6 +127,8 @@ class Consumer:
     rotated_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+    previous_secret_hash: str | None = None
+    previous_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,8 @@ def consumer_of(row: ConsumerRow) -> Consumer:
         rotated_at=_utc(row.rotated_at),
         expires_at=_utc(row.expires_at),
         revoked_at=_utc(row.revoked_at),
+        previous_secret_hash=row.previous_secret_hash,
+        previous_until=_utc(row.previous_until),
     )
 
 
@@ -240,9 +248,14 @@ def drop_expired_tokens(session: Session, consumer_id: int, now: datetime) -> in
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def drop_tokens(session: Session, consumer_id: int) -> None:
-    """Delete every token of the consumer (it was revoked or rotated: none works any more)."""
-    session.execute(delete(TokenRow).where(TokenRow.consumer_id == consumer_id))
+def drop_tokens(session: Session, consumer_id: int, *, below: int | None = None) -> None:
+    """Delete every token of the consumer (it was revoked or rotated: none works any more),
+    or, with ``below``, those of a generation before it (a rotation with an overlap keeps
+    the replaced secret's tokens)."""
+    statement = delete(TokenRow).where(TokenRow.consumer_id == consumer_id)
+    if below is not None:
+        statement = statement.where(TokenRow.generation < below)
+    session.execute(statement)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from lienthong.accounts.model import User
 from lienthong.accounts.web import csrf_check, page_user
 from lienthong.notifications.service import NotificationService
 from lienthong.web.pages import render
+from lienthong.web.params import RowId
 
 router = APIRouter(include_in_schema=False)
 Signed = Annotated[User, Depends(page_user)]
@@ -36,7 +37,7 @@ async def notifications(request: Request, user: Signed) -> Response:
 
 
 @router.get("/thong-bao/{notification_id}")
-async def open_notification(request: Request, notification_id: int, user: Signed) -> Response:
+async def open_notification(request: Request, notification_id: RowId, user: Signed) -> Response:
     link = await run_in_threadpool(notifications_of(request).open, user, notification_id)
     if link is None:
         return render(

@@ -31,6 +31,7 @@ from lienthong.portal.model import Classification, period_of
 from lienthong.portal.service import scope_figures
 from lienthong.web.auth import container_of
 from lienthong.web.pages import render
+from lienthong.web.params import RowId
 
 router = APIRouter(include_in_schema=False)
 Operator = Annotated[User, Depends(require_roles(Role.PORTAL_OPERATOR))]
@@ -241,7 +242,7 @@ async def published(request: Request) -> Response:
 
 
 @router.get(f"{BASE}/phan-anh/cong-khai/{{item_id}}")
-async def published_item(request: Request, item_id: int) -> Response:
+async def published_item(request: Request, item_id: RowId) -> Response:
     await _public(request, f"{BASE}/phan-anh/cong-khai")
     try:
         item = await run_in_threadpool(feedback_of(request).published_item, item_id)

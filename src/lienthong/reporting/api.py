@@ -33,6 +33,7 @@ from lienthong.reporting.submissions import Submission, refuse
 from lienthong.reporting.wiring import Reporting
 from lienthong.reporting.xlsx import XlsxLimits
 from lienthong.web.auth import current_agency
+from lienthong.web.params import RowId
 
 router = APIRouter(prefix="/api/v1/reporting", tags=["reporting"])
 Agency = Annotated[str, Depends(current_agency)]
@@ -325,13 +326,13 @@ async def mine(
 
 
 @router.get("/submissions/{submission_id}/pdf", summary="The rendering my head signs (PAdES)")
-async def rendering(submission_id: int, agency: Agency, rep: Rep) -> Response:
+async def rendering(submission_id: RowId, agency: Agency, rep: Rep) -> Response:
     pdf = await run_in_threadpool(rep.service.prepare_pdf, agency, submission_id)
     return Response(pdf, media_type="application/pdf")
 
 
 @router.post("/submissions/{submission_id}/submit", summary="Submit a signed report")
-async def submit(submission_id: int, request: Request, agency: Agency, rep: Rep) -> JSONResponse:
+async def submit(submission_id: RowId, request: Request, agency: Agency, rep: Rep) -> JSONResponse:
     """With ``Content-Type: application/pdf`` the body is the rendering from ``/pdf`` signed
     (PAdES) by the unit's head; without a body, the head's key held by the hub's signing
     service signs it (where configured)."""
@@ -374,14 +375,14 @@ async def inbox(
 
 
 @router.post("/submissions/{submission_id}/accept", summary="Accept a report sent to me")
-async def accept(submission_id: int, agency: Agency, rep: Rep) -> JSONResponse:
+async def accept(submission_id: RowId, agency: Agency, rep: Rep) -> JSONResponse:
     done = await run_in_threadpool(lambda: rep.service.accept(agency, submission_id, actor=agency))
     return JSONResponse(submission_json(done))
 
 
 @router.post("/submissions/{submission_id}/return", summary="Return a report with comments")
 async def return_report(
-    submission_id: int, body: ReturnBody, agency: Agency, rep: Rep
+    submission_id: RowId, body: ReturnBody, agency: Agency, rep: Rep
 ) -> JSONResponse:
     done = await run_in_threadpool(
         lambda: rep.service.return_report(agency, submission_id, body.comment, actor=agency)
@@ -439,7 +440,7 @@ async def create_request(body: RequestBody, agency: Agency, rep: Rep) -> JSONRes
 
 
 @router.post("/requests/{request_id}/answer", summary="Answer a request addressed to me")
-async def answer(request_id: int, body: AnswerBody, agency: Agency, rep: Rep) -> JSONResponse:
+async def answer(request_id: RowId, body: AnswerBody, agency: Agency, rep: Rep) -> JSONResponse:
     done = await run_in_threadpool(
         lambda: rep.requests.answer(request_id, agency, body.answer, actor=agency)
     )
@@ -447,7 +448,7 @@ async def answer(request_id: int, body: AnswerBody, agency: Agency, rep: Rep) ->
 
 
 @router.post("/requests/{request_id}/close", summary="Close a request I issued")
-async def close(request_id: int, agency: Agency, rep: Rep) -> JSONResponse:
+async def close(request_id: RowId, agency: Agency, rep: Rep) -> JSONResponse:
     done = await run_in_threadpool(lambda: rep.requests.close(request_id, agency, actor=agency))
     return JSONResponse(request_json(done))
 

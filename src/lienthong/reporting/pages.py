@@ -34,6 +34,7 @@ from lienthong.reporting.submissions import refuse
 from lienthong.reporting.wiring import GEO, Reporting
 from lienthong.reporting.xlsx import XlsxLimits
 from lienthong.web.pages import render
+from lienthong.web.params import RowId
 
 router = APIRouter(include_in_schema=False)
 Officer = Annotated[User, Depends(require_roles(Role.REPORTING_OFFICER))]
@@ -351,7 +352,9 @@ async def import_file(
 
 
 @router.get("/bao-cao/nop/{submission_id}")
-async def confirm_submit(submission_id: int, request: Request, user: Officer, rep: Rep) -> Response:
+async def confirm_submit(
+    submission_id: RowId, request: Request, user: Officer, rep: Rep
+) -> Response:
     """What is about to be signed and sent (unit, regime, period, version, deadline), with
     "Xác nhận gửi" (a POST) and "Hủy": nothing is signed or sent by opening this page."""
 
@@ -386,7 +389,7 @@ async def confirm_submit(submission_id: int, request: Request, user: Officer, re
 
 @router.post("/bao-cao/nop/{submission_id}", dependencies=CSRF)
 async def sign_and_submit(
-    submission_id: int, user: Officer, rep: Rep, xac_nhan: Annotated[str, Form()] = ""
+    submission_id: RowId, user: Officer, rep: Rep, xac_nhan: Annotated[str, Form()] = ""
 ) -> Response:
     """Sign and send only what the confirmation page showed: without its ``xac_nhan`` the
     answer is that page (nothing signed, nothing sent)."""
@@ -409,7 +412,7 @@ async def sign_and_submit(
 
 @router.get("/bao-cao/ban/{submission_id}")
 async def submission_page(
-    submission_id: int, request: Request, user: Officer, rep: Rep
+    submission_id: RowId, request: Request, user: Officer, rep: Rep
 ) -> Response:
     def load() -> dict[str, Any]:
         item = rep.service.submission(submission_id)
@@ -460,7 +463,7 @@ async def inbox(request: Request, user: Officer, rep: Rep) -> Response:
 
 @router.post("/bao-cao/tiep-nhan/{submission_id}", dependencies=CSRF)
 async def decide(
-    submission_id: int,
+    submission_id: RowId,
     user: Officer,
     rep: Rep,
     quyet_dinh: Annotated[str, Form()],
@@ -629,7 +632,7 @@ async def create_request(request: Request, user: Officer, rep: Rep) -> Response:
 
 @router.post("/bao-cao/yeu-cau/{request_id}", dependencies=CSRF)
 async def act_on_request(
-    request_id: int,
+    request_id: RowId,
     user: Officer,
     rep: Rep,
     hanh_dong: Annotated[str, Form()],

@@ -174,6 +174,11 @@ CASES: dict[str, tuple[Callable[[httpx.Client], httpx.Response], str, int]] = {
         "REQUEST_INVALID",
         422,
     ),
+    "inbox: a cursor beyond 64 bits": (
+        _get("/inbox", params={"after": str(2**63), "pull": "false"}),
+        "REQUEST_INVALID",
+        422,
+    ),
     "inbox: pull is not a boolean": (
         _get("/inbox", params={"pull": "perhaps"}),
         "REQUEST_INVALID",

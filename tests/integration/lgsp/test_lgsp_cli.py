@@ -84,3 +84,15 @@ def test_a_refused_command_says_its_code_and_changes_nothing(hub: Container) -> 
     out = CliRunner().invoke(app, ["lgsp", "credentials", "issue", "000.00.00.H99"])
     assert out.exit_code == 1 and "AGENCY_UNKNOWN" in out.output
     assert hub.lgsp.consumers() == [] and hub.lgsp.connected_units() == []
+
+
+def test_a_rotation_with_an_overlap_keeps_the_old_secret_working_meanwhile(hub: Container) -> None:
+    service = hub.lgsp
+    assert service is not None
+    issued = run("issue", GOV_OFFICE)
+    key, secret = value(issued, "consumer_key"), value(issued, "consumer_secret")
+    output = run("rotate", key, "--overlap-hours", "1")
+    assert "keeps working for 1 h" in output
+    assert service.consumer_works(key, secret)  # the wall clock: well inside the hour
+    assert service.consumer_works(key, value(output, "consumer_secret"))
+    run("rotate", GOV_OFFICE, "--unit", "--overlap-hours", "1", code=2)  # consumer secrets only

@@ -139,6 +139,50 @@ def test_a_rotated_secret_is_refused_at_once_with_the_tokens_it_got(lgsp: Lgsp) 
     assert rotated.vanbans_get(lgsp.secret(GOV_OFFICE))["status"] == "OK"
 
 
+def test_a_secret_rotated_with_an_overlap_works_beside_the_new_one_until_it_ends(
+    lgsp: Lgsp,
+) -> None:
+    """As ``agencies rotate-credentials --overlap-hours``: both secrets get tokens, and the
+    old secret's tokens keep working, for the overlap; then the old secret is AUTH_FAILED
+    and its tokens TOKEN_INVALID, and the new secret's tokens are untouched."""
+    assert lgsp.container.lgsp is not None
+    key = lgsp.issued[GOV_OFFICE].consumer_key
+    old = lgsp.client(GOV_OFFICE)  # a token got with the old secret before the rotation
+    new_secret = lgsp.container.lgsp.rotate_consumer(key, overlap=timedelta(minutes=30))
+    assert old.vanbans_get(lgsp.secret(GOV_OFFICE))["status"] == "OK"
+    again = LgspClient(lgsp.url, key, lgsp.issued[GOV_OFFICE].consumer_secret)
+    rotated = LgspClient(lgsp.url, key, new_secret)
+    lgsp.clients += [again, rotated]
+    again.generate()  # the old secret still gets a token during the overlap
+    rotated.generate()
+    lgsp.clock.advance(timedelta(minutes=29, seconds=59))
+    for client in (old, again, rotated):
+        assert client.vanbans_get(lgsp.secret(GOV_OFFICE))["status"] == "OK"
+    lgsp.clock.advance(timedelta(seconds=1))  # the overlap's end
+    before = lgsp.rows()
+    refused = again.token_answer()
+    assert refused.status_code == 401 and refused.json()["code"] == ErrorCode.AUTH_FAILED
+    for client in (old, again):
+        _refused_token(client.vanbans_get(lgsp.secret(GOV_OFFICE)))
+    assert lgsp.rows() == before
+    assert rotated.vanbans_get(lgsp.secret(GOV_OFFICE))["status"] == "OK"
+    assert rotated.token_answer().status_code == 200
+
+
+def test_a_second_rotation_ends_the_first_ones_overlap_at_once(lgsp: Lgsp) -> None:
+    assert lgsp.container.lgsp is not None
+    key = lgsp.issued[GOV_OFFICE].consumer_key
+    first = lgsp.client(GOV_OFFICE)
+    second = lgsp.container.lgsp.rotate_consumer(key, overlap=timedelta(hours=1))
+    third = lgsp.container.lgsp.rotate_consumer(key, overlap=timedelta(hours=1))
+    _refused_token(first.vanbans_get(lgsp.secret(GOV_OFFICE)))  # two rotations old
+    assert first.token_answer().status_code == 401
+    assert LgspClient(lgsp.url, key, second).token_answer().status_code == 200
+    assert LgspClient(lgsp.url, key, third).token_answer().status_code == 200
+    lgsp.container.lgsp.rotate_consumer(key)  # without an overlap: only the newest works
+    assert LgspClient(lgsp.url, key, third).token_answer().status_code == 401
+
+
 def test_an_expired_consumer_key_gets_no_token_and_its_tokens_stop(lgsp: Lgsp) -> None:
     assert lgsp.container.lgsp is not None
     issued = lgsp.container.lgsp.issue_consumer(GOV_OFFICE, valid_days=1)
