@@ -1,7 +1,7 @@
 """agency TLS client certificate fingerprints; LGSP consumer secret overlap
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-07 17:00:00.000000
 
 An agency may register the SHA-256 fingerprints of its TLS client certificates
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
