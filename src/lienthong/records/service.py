@@ -13,7 +13,7 @@ import io
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,13 @@ from lienthong.audit.store import record as audit
 from lienthong.blobs import BlobStore
 from lienthong.clock import Clock
 from lienthong.db import Database
+from lienthong.edxml.zips import (
+    UNREADABLE,
+    InflatesTooLarge,
+    read_member,
+    single_member,
+    travels_zipped,
+)
 from lienthong.errors import ErrorCode, LienthongError
 from lienthong.exchange.store import Attachment, Document, Message, StatusEvent
 from lienthong.records import archive, store
@@ -51,6 +58,14 @@ from lienthong.text import fold
 MATERIAL_MAX_BYTES = 50 * 1024 * 1024
 REASON_MAX = 5000
 PACKAGE_MAX_BYTES = 4 * 1024 * 1024 * 1024
+INFLATED_MAX_BYTES = 256 * 1024 * 1024
+
+
+def _detach(session: Session) -> None:
+    """Flush, then let go of the loaded rows: they keep their values after the session ends
+    (a read session rolls back, a commit would expire them)."""
+    session.flush()
+    session.expunge_all()
 
 
 def refuse(code: ErrorCode, message: str | None = None, **detail: Any) -> LienthongError:
@@ -236,7 +251,9 @@ class RecordService:
 
     def plan(self, agency: str, year: int) -> list[PlanRow]:
         with self.db.read() as session:
-            return list(store.plan(session, agency, year))
+            found = list(store.plan(session, agency, year))
+            session.expunge_all()
+            return found
 
     # --- files -----------------------------------------------------------------------------
 
@@ -282,6 +299,7 @@ class RecordService:
             session.flush()
             store.add_event(session, row.id, "opened", actor, now)
             audit(session, at=now, actor=actor, action="records.file_opened", subject=row.code)
+            _detach(session)
             return WorkFile(row, (), local_date(now))
 
     def file(self, agency: str, file_id: int) -> WorkFile:
@@ -289,24 +307,32 @@ class RecordService:
             row = store.file_of(session, agency, file_id)
             if row is None:
                 raise refuse(ErrorCode.RECORD_FILE_NOT_FOUND, id=file_id)
-            return WorkFile(row, tuple(store.items(session, row.id)), self.today())
+            work = WorkFile(row, tuple(store.items(session, row.id)), self.today())
+            session.expunge_all()
+            return work
 
     def files(
         self, agency: str, *, year: int | None = None, states: Sequence[str] = (), query: str = ""
     ) -> list[WorkFile]:
         with self.db.read() as session:
             rows = store.files(session, agency, year=year, states=states, query=query)
-            return [WorkFile(r, tuple(store.items(session, r.id)), self.today()) for r in rows]
+            found = [WorkFile(r, tuple(store.items(session, r.id)), self.today()) for r in rows]
+            session.expunge_all()
+            return found
 
     def history(self, agency: str, file_id: int) -> list[store.FileEventRow]:
         with self.db.read() as session:
             if store.file_of(session, agency, file_id) is None:
                 raise refuse(ErrorCode.RECORD_FILE_NOT_FOUND, id=file_id)
-            return list(store.events(session, file_id))
+            found = list(store.events(session, file_id))
+            session.expunge_all()
+            return found
 
     def search(self, agency: str, query: str) -> list[tuple[ItemRow, FileRow]]:
         with self.db.read() as session:
-            return list(store.item_search(session, agency, query))
+            hits = list(store.item_search(session, agency, query))
+            session.expunge_all()
+            return hits
 
     def _open_for_change(self, session: Session, agency: str, file_id: int) -> FileRow:
         row = store.file_of(session, agency, file_id, lock=True)
@@ -360,6 +386,7 @@ class RecordService:
                 subject=row.code,
                 detail={"document": doc.id},
             )
+            _detach(session)
             return item
 
     def _describe(self, session: Session, doc: Document) -> tuple[dict[str, Any], int | None, str]:
@@ -369,12 +396,10 @@ class RecordService:
         pages = None
         name = doc.subject or doc.code_notation
         for att in self._attachments(session, doc):
-            if (att.content_type or "").endswith("pdf") or (att.name or "").lower().endswith(
-                ".pdf"
-            ):
-                with self.blobs.open(att.digest) as fh:
-                    pages = pdf_pages(fh.read())
-                name = att.name or name
+            file_name, data = self._content(att)
+            if file_name.lower().endswith(".pdf") or data.startswith(b"%PDF"):
+                pages = pdf_pages(data)
+                name = file_name
                 break
         validation = message.validation if message is not None else None
         notation = f"{doc.code_number}/{doc.code_notation}".strip("/")
@@ -392,6 +417,22 @@ class RecordService:
             "signature": _signature_summary(validation),
         }
         return meta, pages, name
+
+    def _content(self, att: Attachment) -> tuple[str, bytes]:
+        """An attachment as the sender's file: a zip of one file (the SDK's way) inflated,
+        at most ``INFLATED_MAX_BYTES``; anything else as it travelled."""
+        name = att.name or att.content_id
+        with self.blobs.open(att.digest) as fh:
+            data = fh.read()
+        if travels_zipped(att.name, att.content_type):
+            try:
+                member = single_member(io.BytesIO(data))
+                if member is not None:
+                    inner = read_member(io.BytesIO(data), member.filename, INFLATED_MAX_BYTES)
+                    return archive.safe_name(member.filename), inner
+            except (InflatesTooLarge, *UNREADABLE):
+                pass
+        return name, data
 
     @staticmethod
     def _attachments(session: Session, doc: Document) -> Sequence[Attachment]:
@@ -444,6 +485,7 @@ class RecordService:
             session.flush()
             store.add_event(session, row.id, "material_added", actor, now, detail={"name": clean})
             audit(session, at=now, actor=actor, action="records.material_added", subject=row.code)
+            _detach(session)
             return item
 
     def remove_item(self, agency: str, file_id: int, item_id: int, *, actor: str) -> None:
@@ -500,6 +542,7 @@ class RecordService:
                 subject=row.code,
                 detail={"reason": reason} if reason else None,
             )
+            _detach(session)
             return WorkFile(row, items, local_date(now))
 
     def close(self, agency: str, file_id: int, *, actor: str) -> WorkFile:
@@ -625,8 +668,7 @@ class RecordService:
             )
             if doc is not None:
                 for att in self._attachments(session, doc):
-                    with self.blobs.open(att.digest) as fh:
-                        entry.files.append(archive.Content(att.name or att.content_id, fh.read()))
+                    entry.files.append(archive.Content(*self._content(att)))
                 message = session.get(Message, doc.latest_message_id)
                 if message is not None:
                     with self.blobs.open(message.package_digest) as fh:
@@ -724,13 +766,15 @@ class RecordService:
 
     def accessions(self, archive_code: str) -> list[store.AccessionRow]:
         with self.db.read() as session:
-            return list(
+            found = list(
                 session.scalars(
                     select(store.AccessionRow)
                     .where(store.AccessionRow.archive_code == archive_code)
                     .order_by(store.AccessionRow.id.desc())
                 ).all()
             )
+            session.expunge_all()
+            return found
 
 
 def receipt_of(row: store.AccessionRow) -> dict[str, Any]:
@@ -741,8 +785,13 @@ def receipt_of(row: store.AccessionRow) -> dict[str, Any]:
         "manifest_sha256": row.manifest_sha256,
         "package_sha256": row.package_digest,
         "files": row.files,
-        "received_at": row.received_at.isoformat(),
+        "received_at": _aware(row.received_at).isoformat(),
     }
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite gives back naive UTC instants; PostgreSQL aware ones."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _sha256_file(path: Path) -> str:
