@@ -582,10 +582,10 @@ class TaskService:
             return False
         with self.db.read() as session:
             row = store.by_code(session, code)
-        if row is None:
-            return False
-        rule = TRANSITIONS.get(action)
-        other = row.assigner_code if rule is None or rule.side is Side.LEAD else row.lead_code
+            if row is None:
+                return False
+            rule = TRANSITIONS.get(action)
+            other = row.assigner_code if rule is None or rule.side is Side.LEAD else row.lead_code
         return self.is_remote(other)
 
     def _send_step(
@@ -604,7 +604,7 @@ class TaskService:
             number = store.step_count(session, row.id) + 1
             assignment = store.assignment_package(session, row.id)
             title, requested = row.title, row.requested_due_on
-        other = row.assigner_code if agency == row.lead_code else row.lead_code
+            other = row.assigner_code if agency == row.lead_code else row.lead_code
         due = None
         if action is Action.REQUEST_EXTENSION:
             due = date.fromisoformat(note["requested_due_on"])
