@@ -60,6 +60,9 @@ app.add_typer(portal_app, name="portal")
 from lienthong.lgsp.cli import lgsp_app  # noqa: E402
 
 app.add_typer(lgsp_app, name="lgsp")
+from lienthong.tasks.cli import tasks_app  # noqa: E402
+
+app.add_typer(tasks_app, name="tasks")
 from lienthong.secrets_cli import secrets_app  # noqa: E402
 
 app.add_typer(secrets_app, name="secrets")

@@ -429,6 +429,69 @@ class TaskService:
                 )
         return found
 
+    def queue_reminders(self, on: date | None = None) -> int:
+        """Put the reminders due on ``on`` (today) in the outbox (``task_reminders``): one row
+        per task, kind and due date, so a second run on the same day, or a later day's run
+        about the same due date and kind, adds nothing. How many rows were added."""
+        on = on or self.today()
+        due = self.reminders(on)
+        if not due:
+            return 0
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            ids = store.ids_by_code(session, [r.code for r in due])
+            keys = [(ids[r.code], str(r.kind), r.due) for r in due if r.code in ids]
+            queued = store.queued_reminders(session, keys)
+            added = 0
+            for reminder in due:
+                key = (ids.get(reminder.code, 0), str(reminder.kind), reminder.due)
+                if key[0] == 0 or key in queued:
+                    continue
+                queued.add(key)
+                escalate = reminder.kind is ReminderKind.ESCALATE
+                session.add(
+                    store.TaskReminderRow(
+                        task_id=key[0],
+                        kind=key[1],
+                        due_on=reminder.due,
+                        queued_on=on,
+                        recipient_code=reminder.assigner_code if escalate else reminder.lead_code,
+                        message=_reminder_text(reminder),
+                        created_at=now,
+                    )
+                )
+                added += 1
+        return added
+
+    def deliver_reminders(self, limit: int = 500) -> int:
+        """Send what the outbox holds: an in-app notice to the recipient agency's users (the
+        lead's leaders, specialists and task officers; for an escalation the assigning
+        office's leaders and task officers), then mark the row sent, in one transaction."""
+        from lienthong.accounts.model import Role
+        from lienthong.notifications import store as notices
+        from lienthong.notifications.model import NotificationKind
+
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            rows = store.unsent_reminders(session, limit)
+            codes = {r.recipient_code for r in rows}
+            roles = (Role.LEADER, Role.SPECIALIST, Role.TASK_OFFICER)
+            users = [notices.users_with_role(session, codes, role) for role in roles]
+            codes_by_id = store.codes_by_id(session, [r.task_id for r in rows])
+            for row in rows:
+                escalate = row.kind == ReminderKind.ESCALATE
+                wanted = (users[0], users[2]) if escalate else tuple(users)
+                recipients = [u for found in wanted for u in found.get(row.recipient_code, [])]
+                kind = NotificationKind.TASK_ESCALATED if escalate else NotificationKind.TASK_DUE
+                link = f"/nhiem-vu/{codes_by_id.get(row.task_id, '')}"
+                notices.add(session, recipients, kind, row.message, link, at=now)
+                row.sent_at = now
+        return len(rows)
+
+    def run_reminders(self, on: date | None = None) -> tuple[int, int]:
+        """The periodic job: queue today's reminders, then deliver the outbox."""
+        return self.queue_reminders(on), self.deliver_reminders()
+
     def _all_open(self) -> list[Task]:
         open_states = [s.value for s in TaskState if s in OPEN_STATES]
         tasks: list[Task] = []
@@ -839,6 +902,15 @@ def new_row(task: NewTask, code: str, now: datetime, cal: WorkingCalendar) -> Ta
 
 def _date(value: Any) -> date | None:
     return date.fromisoformat(str(value)) if value else None
+
+
+def _reminder_text(reminder: TaskReminder) -> str:
+    due = reminder.due.strftime("%d/%m/%Y")
+    if reminder.kind is ReminderKind.BEFORE:
+        return f"Nhắc hạn: nhiệm vụ {reminder.code} đến hạn ngày {due}."
+    if reminder.kind is ReminderKind.OVERDUE:
+        return f"Nhiệm vụ {reminder.code} đã quá hạn (hạn ngày {due})."
+    return f"Báo cáo lãnh đạo: nhiệm vụ {reminder.code} quá hạn từ ngày {due}, chưa có kết quả."
 
 
 def _check(row: TaskRow, action: Action, agency: str) -> TaskState:

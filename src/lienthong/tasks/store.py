@@ -446,3 +446,19 @@ def unsent_reminders(session: Session, limit: int = 500) -> list[TaskReminderRow
             .limit(limit)
         )
     )
+
+
+def ids_by_code(session: Session, codes: Sequence[str]) -> dict[str, int]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.execute(select(TaskRow.code, TaskRow.id).where(TaskRow.code.in_(wanted)))
+    return {code: int(i) for code, i in rows}
+
+
+def codes_by_id(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(TaskRow.id, TaskRow.code).where(TaskRow.id.in_(wanted)))
+    return {int(i): code for i, code in rows}
