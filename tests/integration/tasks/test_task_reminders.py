@@ -126,6 +126,11 @@ def test_a_report_in_time_stops_the_reminders(hub: Container) -> None:
     )
     clock.set(at(date(2027, 3, 10)))
     service.report_progress(task.code, MOF, "lanhdao.btc", "Đã giải ngân 20%.")
-    clock.set(at(date(2027, 3, 23)))
-    assert service.run_reminders() == (0, 0)
+    for day in (date(2027, 3, 18), date(2027, 3, 23), date(2027, 3, 29)):
+        clock.set(at(day))
+        assert service.run_reminders() == (0, 0)
     assert outbox(hub) == []
+    # April's report is due on Tuesday 20 April: reminded on Friday 16 April.
+    clock.set(at(date(2027, 4, 16)))
+    assert service.run_reminders() == (1, 1)
+    assert outbox(hub) == [("before", date(2027, 4, 20), MOF, True)]
