@@ -23,6 +23,7 @@ NATIONAL_SCALE = [
     ["benchmarks.reporting_scale"],
     ["benchmarks.portal_scale"],
     ["benchmarks.monitoring_pages"],
+    ["benchmarks.tasks_scale", "--tasks", "100000", "--leads", "95", "--units", "12000"],
     [
         "benchmarks.federation_replay",
         "--documents",

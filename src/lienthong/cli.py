@@ -63,6 +63,9 @@ from lienthong.reporting.cli import reporting_app  # noqa: E402
 app.add_typer(reporting_app, name="reporting")
 
 app.add_typer(lgsp_app, name="lgsp")
+from lienthong.tasks.cli import tasks_app  # noqa: E402
+
+app.add_typer(tasks_app, name="tasks")
 from lienthong.secrets_cli import secrets_app  # noqa: E402
 
 app.add_typer(secrets_app, name="secrets")

@@ -188,6 +188,11 @@ class ErrorCode(StrEnum):
     TASK_EVIDENCE_REQUIRED = "TASK_EVIDENCE_REQUIRED"
     TASK_EXTENSION_INVALID = "TASK_EXTENSION_INVALID"
     TASK_REASON_REQUIRED = "TASK_REASON_REQUIRED"
+    TASK_PACKAGE_INVALID = "TASK_PACKAGE_INVALID"
+    TASK_PACKAGE_FORGED = "TASK_PACKAGE_FORGED"
+    TASK_PACKAGE_UNKNOWN_TASK = "TASK_PACKAGE_UNKNOWN_TASK"
+    TASK_PACKAGE_NOT_PARTY = "TASK_PACKAGE_NOT_PARTY"
+    TASK_PACKAGE_DUPLICATE = "TASK_PACKAGE_DUPLICATE"
     # Remote signing (a leader's key held by a remote signing service, CSC API v2 style)
     REMOTE_SIGNING_TIMEOUT = "REMOTE_SIGNING_TIMEOUT"
     REMOTE_SIGNING_CODE_WRONG = "REMOTE_SIGNING_CODE_WRONG"
@@ -682,6 +687,28 @@ ERROR_TABLE: dict[ErrorCode, tuple[int, str]] = {
         "An extension needs a dated deadline and a new date after the current one.",
     ),
     ErrorCode.TASK_REASON_REQUIRED: (400, "Returning, refusing or cancelling needs a reason."),
+    ErrorCode.TASK_PACKAGE_INVALID: (
+        422,
+        "The task package's payload (nhiem-vu.json) is missing, unreadable or incomplete.",
+    ),
+    ErrorCode.TASK_PACKAGE_FORGED: (
+        403,
+        "The task package's payload names a sender, recipient or step other than the package's "
+        "own signed header, or a task of another assigning office.",
+    ),
+    ErrorCode.TASK_PACKAGE_UNKNOWN_TASK: (
+        404,
+        "The task package is about a task (or an assignment package) this hub does not hold.",
+    ),
+    ErrorCode.TASK_PACKAGE_NOT_PARTY: (
+        403,
+        "The task package's sender or recipient is not the party of the task that step needs "
+        "(a report for another agency's task).",
+    ),
+    ErrorCode.TASK_PACKAGE_DUPLICATE: (
+        409,
+        "A task with this code is already recorded here (from another assignment package).",
+    ),
     ErrorCode.REMOTE_SIGNING_TIMEOUT: (
         409,
         "The signer did not approve the signature in time; the draft stays unsigned.",

@@ -392,6 +392,20 @@ VIETNAMESE: dict[ErrorCode, str] = {
         "Siêu dữ liệu của gói nộp lưu thiếu trường bắt buộc (xem danh sách); không có gì được lưu."
     ),
     ErrorCode.TASK_REASON_REQUIRED: "Trả lại, từ chối hoặc hủy nhiệm vụ cần nêu lý do.",
+    ErrorCode.TASK_PACKAGE_INVALID: (
+        "Gói tin nhiệm vụ thiếu tệp nhiem-vu.json hoặc tệp không đọc được, không đủ thông tin."
+    ),
+    ErrorCode.TASK_PACKAGE_FORGED: (
+        "Nội dung gói tin nhiệm vụ không khớp với cơ quan gửi, cơ quan nhận hoặc loại gói tin "
+        "đã ký số."
+    ),
+    ErrorCode.TASK_PACKAGE_UNKNOWN_TASK: (
+        "Gói tin nói về một nhiệm vụ (hoặc một phiếu giao nhiệm vụ) không có trên trục này."
+    ),
+    ErrorCode.TASK_PACKAGE_NOT_PARTY: (
+        "Cơ quan gửi hoặc nhận gói tin không phải là bên của nhiệm vụ được thực hiện bước này."
+    ),
+    ErrorCode.TASK_PACKAGE_DUPLICATE: "Nhiệm vụ có mã này đã được ghi nhận từ một phiếu giao khác.",
     ErrorCode.REMOTE_SIGNING_TIMEOUT: (
         "Hết thời gian chờ duyệt ký trên điện thoại; dự thảo chưa được ký."
     ),

@@ -164,6 +164,8 @@ class _Incoming:
     hubs: dict[str, str | None] = field(default_factory=dict)
     outbox: dict[str, dict[str, Any]] = field(default_factory=dict)
     redirected: dict[str, str] = field(default_factory=dict)
+    # What the package handlers made of the package (see PackageHandler), in handler order.
+    prepared: list[tuple[PackageHandler, object]] = field(default_factory=list)
 
     def add(self, table: str, **values: Any) -> None:
         self.rows.setdefault(table, []).append(values)
@@ -173,6 +175,37 @@ class _Incoming:
 # (lienthong.stats.store keeps its daily aggregates this way). Registered by the container.
 WriteHook = Callable[[Session, Mapping[str, list[dict[str, Any]]]], None]
 WRITE_HOOKS: list[WriteHook] = []
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    """What a package handler knows of the package beside its content: the authenticated
+    sender, the recipients this hub takes it on for, the acceptance time and message id, and
+    whether an agency is served by this hub (``served_here``)."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    now: datetime
+    message_id: str
+    forwarded: bool
+    served_here: Callable[[Session, str], bool]
+
+
+class PackageHandler(Protocol):
+    """A domain that records something when a package of its kind is accepted (the tasks a
+    task package carries, :mod:`lienthong.tasks.exchange`). ``prepare`` reads the package and
+    its staged attachments before any rule is checked (None: not its kind; a LienthongError
+    refuses the package); ``check`` runs in the dry run and ``apply`` in the write
+    transaction, so what it records exists exactly when the package does, once."""
+
+    def prepare(
+        self, package: DocumentPackage, attachments: Mapping[str, Path]
+    ) -> object | None: ...
+
+    def check(self, session: Session, prepared: object, context: HandlerContext) -> None: ...
+
+    def apply(self, session: Session, prepared: object, context: HandlerContext) -> None: ...
+
 
 # Insert order follows the foreign keys.
 _TABLES: tuple[tuple[str, Table], ...] = tuple(
@@ -214,6 +247,7 @@ class Intake:
         self.limits = limits
         self.verifier = verifier
         self.on_commit = on_commit
+        self.handlers: list[PackageHandler] = []
 
     def receive(
         self,
@@ -277,12 +311,30 @@ class Intake:
                     return original
                 raise
         now = self.clock.now()
+        prepared: list[tuple[PackageHandler, object]] = []
+        if (
+            isinstance(package, DocumentPackage)
+            and package.bussiness_doc_type is BussinessDocType.NEW
+        ):
+            files = {cid: f.path for cid, f in sink.files.items()}
+            for handler in self.handlers:
+                value = handler.prepare(package, files)
+                if value is not None:
+                    prepared.append((handler, value))
 
         hubs: dict[str, str | None] = {}  # recipient -> serving hub, shared by the passes
 
         def incoming() -> _Incoming:
             return _Incoming(
-                agency, package, digest, staged.size, now, report, forwarded, hubs=hubs
+                agency,
+                package,
+                digest,
+                staged.size,
+                now,
+                report,
+                forwarded,
+                hubs=hubs,
+                prepared=prepared,
             )
 
         # 2. Dry run: every rule, nothing written.
@@ -292,7 +344,9 @@ class Intake:
                     earlier = store.message_by_idempotency_key(session, agency, idempotency_key)
                     if earlier is not None:
                         return _replay(earlier, digest)
-                self._decide(session, incoming(), write=False)
+                dry = incoming()
+                self._decide(session, dry, write=False)
+                self._handle(session, dry, write=False)
         except _AlreadyAccepted as accepted:
             return accepted.result
         # 3. Blobs, durable before any row refers to them.
@@ -382,6 +436,7 @@ class Intake:
                     return _replay(earlier, item.digest)
             result = self._decide(session, item, write=True, recheck=recheck)
             assert result is not None
+            self._handle(session, item, write=True)
             self._record_route(item)
             if item.redirected:
                 result.extra["redirected"] = dict(item.redirected)
@@ -396,6 +451,37 @@ class Intake:
             for hook in WRITE_HOOKS:  # e.g. the monitoring aggregates, same transaction
                 hook(session, item.rows)
         return result
+
+    def _handle(self, session: Session, item: _Incoming, *, write: bool) -> None:
+        """The package handlers' checks (and, with ``write``, their records)."""
+        if not item.prepared:
+            return
+        package = item.package
+        recipients = (
+            tuple(item.forwarded.targets)
+            if item.forwarded is not None
+            else tuple(package.recipients if isinstance(package, DocumentPackage) else ())
+        )
+        context = HandlerContext(
+            sender=item.agency,
+            recipients=recipients,
+            now=item.now,
+            message_id=item.message_id,
+            forwarded=item.forwarded is not None,
+            served_here=self._served_here,
+        )
+        for handler, value in item.prepared:
+            handler.check(session, value, context)
+            if write:
+                handler.apply(session, value, context)
+
+    def _served_here(self, session: Session, code: str) -> bool:
+        """Whether this hub serves ``code`` (always, without federation)."""
+        if self.route is None:
+            return True
+        agency = agency_store.agencies_by_codes(session, [code]).get(code)
+        hub = agency.hub_code if agency is not None else None
+        return federation.next_hop(self.route, hub) is None
 
     # -- the rules --------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ class NotificationKind(StrEnum):
     DRAFT_SIGNED = "draft_signed"  # the leader signed the clerk's draft: number and issue it
     DOCUMENT_ASSIGNED = "document_assigned"  # a received document was assigned to the user
     REPORT_RETURNED = "report_returned"  # the receiving level returned the unit's report
+    TASK_DUE = "task_due"  # a task (or its periodic report) is due soon or overdue
+    TASK_ESCALATED = "task_escalated"  # a task is overdue past the escalation delay
 
 
 KIND_LABELS: dict[NotificationKind, str] = {
@@ -24,6 +26,8 @@ KIND_LABELS: dict[NotificationKind, str] = {
     NotificationKind.DRAFT_SIGNED: "Dự thảo đã ký",
     NotificationKind.DOCUMENT_ASSIGNED: "Được giao xử lý",
     NotificationKind.REPORT_RETURNED: "Báo cáo bị trả lại",
+    NotificationKind.TASK_DUE: "Nhắc hạn nhiệm vụ",
+    NotificationKind.TASK_ESCALATED: "Nhiệm vụ quá hạn",
 }
 
 

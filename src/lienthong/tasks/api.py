@@ -37,7 +37,7 @@ def tasks_of(request: Request) -> TaskService:
     service: TaskService | None = getattr(request.app.state, "tasks", None)
     if service is None:
         container = container_of(request)
-        service = TaskService(
+        service = container.tasks or TaskService(
             container.db,
             container.clock,
             container.agencies,

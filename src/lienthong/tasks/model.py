@@ -383,6 +383,10 @@ def reminder_kind(
             upcoming = next_due(facts, on, cal)
             if upcoming is None:
                 return None
+            # This period's report already came in: nothing to remind.
+            since = passed[-1] if passed else facts.assigned_on
+            if any(since < r <= upcoming for r in facts.reports):
+                return None
             due = upcoming
     else:
         return None

@@ -9,9 +9,11 @@ codes cannot be probed).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,11 +22,14 @@ from lienthong.agencies.model import Validity, local_date
 from lienthong.agencies.service import AgencyService
 from lienthong.audit.store import record as audit
 from lienthong.blobs import BlobStore
+from lienthong.blobs.staging import StagingArea
 from lienthong.calendar import WorkingCalendar
 from lienthong.clock import Clock
 from lienthong.db import Database
 from lienthong.errors import ErrorCode, LienthongError
-from lienthong.tasks import store
+from lienthong.exchange.service import ExchangeService
+from lienthong.federation.model import next_hop
+from lienthong.tasks import packages, store
 from lienthong.tasks.model import (
     OPEN_STATES,
     TRANSITIONS,
@@ -185,8 +190,17 @@ class TaskService:
         blobs: BlobStore,
         calendar: WorkingCalendar | None = None,
         reminders: ReminderPolicy | None = None,
+        *,
+        exchange: ExchangeService | None = None,
+        sign: Callable[[str, bytes], bytes] | None = None,
+        staging_dir: Path | None = None,
     ) -> None:
+        """``exchange`` (with federation) sends the steps of a task whose other party is
+        served by another hub as task packages; ``sign`` signs them as their sender (the
+        organisation's key; None: sent unsigned, which the trust policy may refuse)."""
         self.db, self.clock, self.agencies, self.blobs = db, clock, agencies, blobs
+        self.exchange, self.sign = exchange, sign
+        self.staging_dir = staging_dir or Path("staging")
         self.calendar = calendar or WorkingCalendar()
         self.reminder_policy = reminders or ReminderPolicy()
 
@@ -210,6 +224,8 @@ class TaskService:
                 "; ".join(wrong), code=ErrorCode.TASK_DEADLINE_INVALID, detail={"errors": wrong}
             )
         now = self.clock.now()
+        if self.is_remote(task.lead_code):
+            return self._send_assignment(task, now, actor)
         with self.db.unit_of_work() as session:
             code = task.code or self._new_code(session, task.assigner_code, task.assigned_on)
             if store.code_exists(session, code):
@@ -223,6 +239,28 @@ class TaskService:
                 session.add(store.TaskAgencyRow(task_id=row.id, agency_code=agency))
             self._event(session, row, now, task.assigner_code, actor, Action.ASSIGN, {})
         return self._view(row, tuple(task.coordinator_codes), [])
+
+    def _send_assignment(self, task: NewTask, now: datetime, actor: str) -> Task:
+        """The assignment as a task package to the lead's hub; this hub's intake records the
+        task in the transaction that accepts the package (``lienthong.tasks.exchange``)."""
+        with self.db.read() as session:
+            code = task.code or self._new_code(session, task.assigner_code, task.assigned_on)
+            if store.code_exists(session, code):
+                raise TaskError(f"a task with code {code} exists", detail={"code": code})
+        row = _new_row(task, code, now)
+        message = packages.TaskMessage(
+            action=Action.ASSIGN,
+            code=code,
+            sender=task.assigner_code,
+            recipient=task.lead_code,
+            on=local_date(now),
+            at=now,
+            actor=actor,
+            number=1,
+            task=task_fields(row, task.coordinator_codes),
+        )
+        self._submit(message, title=row.title, text=row.content, due=row.due_on)
+        return self.get(code, task.assigner_code)
 
     def _check_lead(self, code: str, on: date) -> None:
         if not code.strip():
@@ -391,6 +429,69 @@ class TaskService:
                 )
         return found
 
+    def queue_reminders(self, on: date | None = None) -> int:
+        """Put the reminders due on ``on`` (today) in the outbox (``task_reminders``): one row
+        per task, kind and due date, so a second run on the same day, or a later day's run
+        about the same due date and kind, adds nothing. How many rows were added."""
+        on = on or self.today()
+        due = self.reminders(on)
+        if not due:
+            return 0
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            ids = store.ids_by_code(session, [r.code for r in due])
+            keys = [(ids[r.code], str(r.kind), r.due) for r in due if r.code in ids]
+            queued = store.queued_reminders(session, keys)
+            added = 0
+            for reminder in due:
+                key = (ids.get(reminder.code, 0), str(reminder.kind), reminder.due)
+                if key[0] == 0 or key in queued:
+                    continue
+                queued.add(key)
+                escalate = reminder.kind is ReminderKind.ESCALATE
+                session.add(
+                    store.TaskReminderRow(
+                        task_id=key[0],
+                        kind=key[1],
+                        due_on=reminder.due,
+                        queued_on=on,
+                        recipient_code=reminder.assigner_code if escalate else reminder.lead_code,
+                        message=_reminder_text(reminder),
+                        created_at=now,
+                    )
+                )
+                added += 1
+        return added
+
+    def deliver_reminders(self, limit: int = 500) -> int:
+        """Send what the outbox holds: an in-app notice to the recipient agency's users (the
+        lead's leaders, specialists and task officers; for an escalation the assigning
+        office's leaders and task officers), then mark the row sent, in one transaction."""
+        from lienthong.accounts.model import Role
+        from lienthong.notifications import store as notices
+        from lienthong.notifications.model import NotificationKind
+
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            rows = store.unsent_reminders(session, limit)
+            codes = {r.recipient_code for r in rows}
+            roles = (Role.LEADER, Role.SPECIALIST, Role.TASK_OFFICER)
+            users = [notices.users_with_role(session, codes, role) for role in roles]
+            codes_by_id = store.codes_by_id(session, [r.task_id for r in rows])
+            for row in rows:
+                escalate = row.kind == ReminderKind.ESCALATE
+                wanted = (users[0], users[2]) if escalate else tuple(users)
+                recipients = [u for found in wanted for u in found.get(row.recipient_code, [])]
+                kind = NotificationKind.TASK_ESCALATED if escalate else NotificationKind.TASK_DUE
+                link = f"/nhiem-vu/{codes_by_id.get(row.task_id, '')}"
+                notices.add(session, recipients, kind, row.message, link, at=now)
+                row.sent_at = now
+        return len(rows)
+
+    def run_reminders(self, on: date | None = None) -> tuple[int, int]:
+        """The periodic job: queue today's reminders, then deliver the outbox."""
+        return self.queue_reminders(on), self.deliver_reminders()
+
     def _all_open(self) -> list[Task]:
         open_states = [s.value for s in TaskState if s in OPEN_STATES]
         tasks: list[Task] = []
@@ -409,11 +510,7 @@ class TaskService:
 
     def report_progress(self, code: str, agency: str, actor: str, text: str) -> Task:
         text = _reason(text, "a progress report needs its text", ErrorCode.TASK_INVALID)
-
-        def change(session: Session, row: TaskRow, on: date) -> None:
-            row.last_report_on = on
-
-        return self._act(code, Action.REPORT_PROGRESS, agency, actor, {"text": text}, change)
+        return self._act(code, Action.REPORT_PROGRESS, agency, actor, {"text": text})
 
     def propose_complete(
         self, code: str, agency: str, actor: str, evidence: Evidence, text: str = ""
@@ -431,87 +528,42 @@ class TaskService:
         name = _file_name(evidence.file_name) if content is not None else None
         # Checked before the blob is written: a refused proposal leaves no blob behind.
         self._precheck(code, Action.PROPOSE_COMPLETE, agency)
-        digest = self.blobs.put_bytes(content) if content is not None else None
-
-        def change(session: Session, row: TaskRow, on: date) -> None:
-            row.proposed_on = on
-            row.evidence_document_id = document_id
-            row.evidence_blob = digest
-            row.evidence_name = name
-
+        remote = self._other_party_remote(code, Action.PROPOSE_COMPLETE)
+        digest = None
+        if content is not None:
+            # A file that travels is stored by the intake as the package's attachment.
+            digest = (
+                hashlib.sha256(content).hexdigest() if remote else self.blobs.put_bytes(content)
+            )
         note = {"document_id": document_id, "file": name, "sha256": digest, "text": text[:2000]}
-        return self._act(code, Action.PROPOSE_COMPLETE, agency, actor, note, change)
+        files = {name: content} if remote and name is not None and content is not None else {}
+        return self._act(code, Action.PROPOSE_COMPLETE, agency, actor, note, files=files)
 
     def request_extension(
         self, code: str, agency: str, actor: str, new_due: date, reason: str
     ) -> Task:
         reason = _reason(reason, "an extension request needs its reason")
-
-        def change(session: Session, row: TaskRow, on: date) -> None:
-            if row.deadline_kind != DeadlineKind.DATE or row.due_on is None:
-                raise TaskError(
-                    "only a task with a dated deadline can be extended",
-                    code=ErrorCode.TASK_EXTENSION_INVALID,
-                )
-            if new_due <= row.due_on:
-                raise TaskError(
-                    f"the new deadline {new_due.isoformat()} is not after the current one "
-                    f"{row.due_on.isoformat()}",
-                    code=ErrorCode.TASK_EXTENSION_INVALID,
-                )
-            row.extension_pending = True
-            row.requested_due_on = new_due
-
         note = {"requested_due_on": new_due.isoformat(), "reason": reason}
-        return self._act(code, Action.REQUEST_EXTENSION, agency, actor, note, change)
+        return self._act(code, Action.REQUEST_EXTENSION, agency, actor, note)
 
     # --- the assigning office's decisions ------------------------------------------------
 
     def confirm_complete(self, code: str, agency: str, actor: str) -> Task:
-        def change(session: Session, row: TaskRow, on: date) -> None:
-            row.completed_on = row.proposed_on
-
-        return self._act(code, Action.CONFIRM_COMPLETE, agency, actor, {}, change)
+        return self._act(code, Action.CONFIRM_COMPLETE, agency, actor, {})
 
     def return_for_work(self, code: str, agency: str, actor: str, reason: str) -> Task:
         reason = _reason(reason, "returning a task needs a reason")
-
-        def change(session: Session, row: TaskRow, on: date) -> None:
-            row.proposed_on = None
-
-        return self._act(code, Action.RETURN, agency, actor, {"reason": reason}, change)
+        return self._act(code, Action.RETURN, agency, actor, {"reason": reason})
 
     def grant_extension(
         self, code: str, agency: str, actor: str, new_due: date | None = None
     ) -> Task:
-        def change(session: Session, row: TaskRow, on: date) -> None:
-            due = new_due or row.requested_due_on
-            if due is None or row.due_on is None or due <= row.due_on:
-                raise TaskError(
-                    "the granted deadline must be after the current one",
-                    code=ErrorCode.TASK_EXTENSION_INVALID,
-                )
-            note["previous_due_on"] = row.due_on.isoformat()
-            note["due_on"] = due.isoformat()
-            row.due_on = due
-            row.effective_due_on = effective_due(due, self.calendar)
-            row.extension_pending = False
-            row.requested_due_on = None
-            row.extensions_granted = (row.extensions_granted or 0) + 1
-
-        note: dict[str, Any] = {}
-        return self._act(code, Action.GRANT_EXTENSION, agency, actor, note, change)
+        note: dict[str, Any] = {"granted_due_on": _iso(new_due)} if new_due else {}
+        return self._act(code, Action.GRANT_EXTENSION, agency, actor, note)
 
     def refuse_extension(self, code: str, agency: str, actor: str, reason: str) -> Task:
         reason = _reason(reason, "refusing an extension needs a reason")
-
-        def change(session: Session, row: TaskRow, on: date) -> None:
-            note["requested_due_on"] = _iso(row.requested_due_on)
-            row.extension_pending = False
-            row.requested_due_on = None
-
-        note: dict[str, Any] = {"reason": reason}
-        return self._act(code, Action.REFUSE_EXTENSION, agency, actor, note, change)
+        return self._act(code, Action.REFUSE_EXTENSION, agency, actor, {"reason": reason})
 
     def cancel(self, code: str, agency: str, actor: str, reason: str) -> Task:
         reason = _reason(reason, "cancelling a task needs a reason")
@@ -529,8 +581,8 @@ class TaskService:
         reason = _reason(reason, f"{action} needs a reason")
         if successor == code:
             raise TaskError("a task cannot replace or absorb itself")
-
-        def change(session: Session, row: TaskRow, on: date) -> None:
+        with self.db.read() as session:
+            row = self._visible(session, code, agency)
             other = store.by_code(session, successor)
             if other is None or other.assigner_code != row.assigner_code:
                 raise TaskError(
@@ -538,10 +590,8 @@ class TaskService:
                     code=ErrorCode.TASK_NOT_FOUND,
                     detail={"successor": successor},
                 )
-            row.successor_code = successor
-
         note = {"successor": successor, "reason": reason}
-        return self._act(code, action, agency, actor, note, change)
+        return self._act(code, action, agency, actor, note)
 
     # --- the one path every change takes --------------------------------------------------
 
@@ -557,21 +607,106 @@ class TaskService:
         agency: str,
         actor: str,
         note: dict[str, Any],
-        change: Any = None,
+        *,
+        files: dict[str, bytes] | None = None,
     ) -> Task:
+        """One step: here, or, when the other party of the task is served by another hub, as a
+        task package through the intake (which records the step here in its transaction)."""
+        if self._other_party_remote(code, action):
+            return self._send_step(code, action, agency, actor, note, files or {})
         now = self.clock.now()
         on = local_date(now)
         with self.db.unit_of_work() as session:
             row = self._visible(session, code, agency, lock=True)
             after = _check(row, action, agency)
-            if change is not None:
-                change(session, row, on)
+            apply_step(row, action, note, on, self.calendar)
             row.state = after
             row.updated_at = now
             self._event(session, row, now, agency, actor, action, note)
             coordinators = store.coordinators(session, [row.id])[row.id]
             reports = store.report_dates(session, [row.id])[row.id]
         return self._view(row, tuple(coordinators), reports)
+
+    # --- tasks between hubs (lienthong.tasks.packages) -------------------------------------
+
+    def is_remote(self, agency: str) -> bool:
+        """Whether ``agency`` is served by another hub (its tasks' steps travel as packages)."""
+        route = self.exchange.intake.route if self.exchange is not None else None
+        if route is None:
+            return False
+        try:
+            hub = self.agencies.get(agency).hub_code
+        except LienthongError:
+            return False
+        return next_hop(route, hub) is not None
+
+    def _other_party_remote(self, code: str, action: Action) -> bool:
+        if self.exchange is None or self.exchange.intake.route is None:
+            return False
+        with self.db.read() as session:
+            row = store.by_code(session, code)
+            if row is None:
+                return False
+            rule = TRANSITIONS.get(action)
+            other = row.assigner_code if rule is None or rule.side is Side.LEAD else row.lead_code
+        return self.is_remote(other)
+
+    def _send_step(
+        self,
+        code: str,
+        action: Action,
+        agency: str,
+        actor: str,
+        note: dict[str, Any],
+        files: dict[str, bytes],
+    ) -> Task:
+        now = self.clock.now()
+        with self.db.read() as session:
+            row = self._visible(session, code, agency)
+            _check(row, action, agency)
+            number = store.step_count(session, row.id) + 1
+            assignment = store.assignment_package(session, row.id)
+            title, requested = row.title, row.requested_due_on
+            other = row.assigner_code if agency == row.lead_code else row.lead_code
+        due = None
+        if action is Action.REQUEST_EXTENSION:
+            due = date.fromisoformat(note["requested_due_on"])
+        elif action is Action.GRANT_EXTENSION:
+            granted = note.get("granted_due_on")
+            due = date.fromisoformat(granted) if granted else requested
+        message = packages.TaskMessage(
+            action=action,
+            code=code,
+            sender=agency,
+            recipient=other,
+            on=local_date(now),
+            at=now,
+            actor=actor,
+            number=number,
+            assignment_document_id=assignment,
+            note=note,
+        )
+        text = str(note.get("text") or note.get("reason") or "")
+        self._submit(message, title=title, text=text, due=due, files=files)
+        return self.get(code, agency)
+
+    def _submit(
+        self,
+        message: packages.TaskMessage,
+        *,
+        title: str,
+        text: str = "",
+        due: date | None = None,
+        files: dict[str, bytes] | None = None,
+    ) -> None:
+        assert self.exchange is not None
+        data = packages.compose(message, title=title, text=text, due=due, files=files or {})
+        if self.sign is not None:
+            data = self.sign(message.sender, data)
+        with StagingArea(self.staging_dir) as staging:
+            staged = staging.new_file(".edxml")
+            staged.write(data)
+            self.exchange.receive_package(message.sender, staged, staging)
 
     @staticmethod
     def _visible(session: Session, code: str, agency: str | None, *, lock: bool = False) -> TaskRow:
@@ -596,9 +731,11 @@ class TaskService:
         actor: str,
         action: Action,
         note: dict[str, Any],
+        package_document_id: str | None = None,
     ) -> None:
         session.add(
             TaskEventRow(
+                package_document_id=package_document_id,
                 task_id=row.id,
                 at=now,
                 on=local_date(now),
@@ -629,6 +766,151 @@ class TaskService:
             as_of=on,
             reports=tuple(sorted(reports)),
         )
+
+
+def apply_step(
+    row: TaskRow, action: Action, note: dict[str, Any], on: date, cal: WorkingCalendar
+) -> None:
+    """What a step changes in the task's row beside its state, from the step's ``note`` (the
+    same note the history keeps and a task package carries, so that both hubs of a task make
+    the same change); fills in the note what the row decides (a grant's dates)."""
+    if action is Action.REPORT_PROGRESS:
+        row.last_report_on = on
+    elif action is Action.PROPOSE_COMPLETE:
+        row.proposed_on = on
+        row.evidence_document_id = note.get("document_id")
+        row.evidence_blob = note.get("sha256")
+        row.evidence_name = note.get("file")
+    elif action is Action.REQUEST_EXTENSION:
+        new_due = date.fromisoformat(str(note["requested_due_on"]))
+        if row.deadline_kind != DeadlineKind.DATE or row.due_on is None:
+            raise TaskError(
+                "only a task with a dated deadline can be extended",
+                code=ErrorCode.TASK_EXTENSION_INVALID,
+            )
+        if new_due <= row.due_on:
+            raise TaskError(
+                f"the new deadline {new_due.isoformat()} is not after the current one "
+                f"{row.due_on.isoformat()}",
+                code=ErrorCode.TASK_EXTENSION_INVALID,
+            )
+        row.extension_pending = True
+        row.requested_due_on = new_due
+    elif action is Action.CONFIRM_COMPLETE:
+        row.completed_on = row.proposed_on
+    elif action is Action.RETURN:
+        row.proposed_on = None
+    elif action is Action.GRANT_EXTENSION:
+        granted = note.get("granted_due_on")
+        due = date.fromisoformat(str(granted)) if granted else row.requested_due_on
+        if due is None or row.due_on is None or due <= row.due_on:
+            raise TaskError(
+                "the granted deadline must be after the current one",
+                code=ErrorCode.TASK_EXTENSION_INVALID,
+            )
+        note["previous_due_on"] = row.due_on.isoformat()
+        note["due_on"] = due.isoformat()
+        row.due_on = due
+        row.effective_due_on = effective_due(due, cal)
+        row.extension_pending = False
+        row.requested_due_on = None
+        row.extensions_granted = (row.extensions_granted or 0) + 1
+    elif action is Action.REFUSE_EXTENSION:
+        note["requested_due_on"] = _iso(row.requested_due_on)
+        row.extension_pending = False
+        row.requested_due_on = None
+    elif action in (Action.REPLACE, Action.MERGE):
+        row.successor_code = str(note["successor"])
+
+
+def task_fields(row: TaskRow, coordinators: Sequence[str]) -> dict[str, Any]:
+    """A new task's fields as an assignment package carries them."""
+    return {
+        "code": row.code,
+        "title": row.title,
+        "content": row.content,
+        "authority": row.authority,
+        "assigner": row.assigner_code,
+        "lead": row.lead_code,
+        "coordinators": list(coordinators),
+        "assigned_on": row.assigned_on.isoformat(),
+        "deadline": {
+            "kind": row.deadline_kind,
+            "due_on": _iso(row.due_on),
+            "recurrence": row.recurrence,
+            "day": row.due_day,
+            "review_on": _iso(row.review_on),
+        },
+        "priority": row.priority,
+        "output": row.output,
+        "person_in_charge": row.person_in_charge,
+        "source": {
+            "document_id": row.source_document_id,
+            "notation": row.source_notation,
+            "signer": row.source_signer,
+            "signed_on": _iso(row.source_signed_on),
+            "kind": row.source_kind,
+        },
+    }
+
+
+def new_task_of(fields: dict[str, Any]) -> NewTask:
+    """The task an assignment package carries (TaskError on a field that cannot be read)."""
+    try:
+        d = dict(fields["deadline"])
+        source = dict(fields.get("source") or {})
+        return NewTask(
+            code=str(fields["code"]),
+            title=str(fields["title"]),
+            content=str(fields.get("content") or ""),
+            assigner_code=str(fields["assigner"]),
+            lead_code=str(fields["lead"]),
+            assigned_on=date.fromisoformat(str(fields["assigned_on"])),
+            deadline=deadline_of(
+                str(d["kind"]),
+                _date(d.get("due_on")),
+                d.get("recurrence"),
+                int(d["day"]) if d.get("day") is not None else None,
+                _date(d.get("review_on")),
+            ),
+            authority=Authority(str(fields.get("authority") or Authority.PRIME_MINISTER)),
+            coordinator_codes=tuple(str(c) for c in fields.get("coordinators") or ()),
+            priority=Priority(str(fields.get("priority") or Priority.NORMAL)),
+            output=Output(str(fields.get("output") or Output.REPORT)),
+            person_in_charge=str(fields.get("person_in_charge") or ""),
+            source=SourceDocument(
+                document_id=source.get("document_id"),
+                notation=str(source.get("notation") or ""),
+                signer=str(source.get("signer") or ""),
+                signed_on=_date(source.get("signed_on")),
+                kind=str(source.get("kind") or ""),
+            ),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise TaskError(
+            f"the assignment's task fields cannot be read ({exc})",
+            code=ErrorCode.TASK_PACKAGE_INVALID,
+        ) from exc
+
+
+def new_row(task: NewTask, code: str, now: datetime, cal: WorkingCalendar) -> TaskRow:
+    row = _new_row(task, code, now)
+    if row.due_on is not None:
+        row.effective_due_on = effective_due(row.due_on, cal)
+    return row
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(str(value)) if value else None
+
+
+def _reminder_text(reminder: TaskReminder) -> str:
+    due = reminder.due.strftime("%d/%m/%Y")
+    if reminder.kind is ReminderKind.BEFORE:
+        return f"Nhắc hạn: nhiệm vụ {reminder.code} đến hạn ngày {due}."
+    if reminder.kind is ReminderKind.OVERDUE:
+        return f"Nhiệm vụ {reminder.code} đã quá hạn (hạn ngày {due})."
+    return f"Báo cáo lãnh đạo: nhiệm vụ {reminder.code} quá hạn từ ngày {due}, chưa có kết quả."
 
 
 def _check(row: TaskRow, action: Action, agency: str) -> TaskState:

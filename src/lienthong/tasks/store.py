@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     and_,
     case,
     false,
@@ -111,6 +112,28 @@ class TaskEventRow(Base):
     action: Mapped[str] = mapped_column(String(30))
     state: Mapped[str] = mapped_column(String(20))  # the state after the event
     note: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The edXML DocumentId of the task package that carried the step (lienthong.tasks.packages),
+    # when it travelled; unique: a package is recorded once.
+    package_document_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+
+
+class TaskReminderRow(Base):
+    """``task_reminders``: the reminder and escalation outbox. One row per task, kind and due
+    date (queued again on the same or a later day: nothing new); ``sent_at`` is set when the
+    notices went out."""
+
+    __tablename__ = "task_reminders"
+    __table_args__ = (UniqueConstraint("task_id", "kind", "due_on"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # before | overdue | escalate
+    due_on: Mapped[date] = mapped_column(Date)
+    queued_on: Mapped[date] = mapped_column(Date)
+    recipient_code: Mapped[str] = mapped_column(String(35))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
 
 def by_code(session: Session, code: str, *, lock: bool = False) -> TaskRow | None:
@@ -375,3 +398,67 @@ def changes_since(session: Session, *, agency: str | None, since: datetime) -> d
     if agency is not None:
         query = query.where(visible_to(agency))
     return {str(a): int(n) for a, n in session.execute(query)}
+
+
+def step_count(session: Session, task_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(TaskEventRow).where(TaskEventRow.task_id == task_id)
+        )
+        or 0
+    )
+
+
+def assignment_package(session: Session, task_id: int) -> str | None:
+    """The DocumentId of the package that carried the task's assignment (None: not sent)."""
+    return session.scalar(
+        select(TaskEventRow.package_document_id).where(
+            TaskEventRow.task_id == task_id, TaskEventRow.action == "assign"
+        )
+    )
+
+
+def event_by_package(session: Session, document_id: str) -> TaskEventRow | None:
+    return session.scalars(
+        select(TaskEventRow).where(TaskEventRow.package_document_id == document_id)
+    ).first()
+
+
+def queued_reminders(session: Session, keys: Sequence[tuple[int, str, date]]) -> set[Any]:
+    """Which of ``(task id, kind, due date)`` are already in the outbox."""
+    ids = sorted({k[0] for k in keys})
+    if not ids:
+        return set()
+    rows = session.execute(
+        select(TaskReminderRow.task_id, TaskReminderRow.kind, TaskReminderRow.due_on).where(
+            TaskReminderRow.task_id.in_(ids)
+        )
+    )
+    return {tuple(r) for r in rows}
+
+
+def unsent_reminders(session: Session, limit: int = 500) -> list[TaskReminderRow]:
+    return list(
+        session.scalars(
+            select(TaskReminderRow)
+            .where(TaskReminderRow.sent_at.is_(None))
+            .order_by(TaskReminderRow.id)
+            .limit(limit)
+        )
+    )
+
+
+def ids_by_code(session: Session, codes: Sequence[str]) -> dict[str, int]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.execute(select(TaskRow.code, TaskRow.id).where(TaskRow.code.in_(wanted)))
+    return {code: int(i) for code, i in rows}
+
+
+def codes_by_id(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(TaskRow.id, TaskRow.code).where(TaskRow.id.in_(wanted)))
+    return {int(i): code for i, code in rows}

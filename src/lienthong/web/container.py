@@ -31,6 +31,7 @@ from lienthong.trust.receipts import ReceiptSigner
 
 if TYPE_CHECKING:
     from lienthong.reporting.wiring import Reporting
+    from lienthong.tasks.service import TaskService
 
 
 @dataclass
@@ -67,6 +68,8 @@ class Container:
     # Blob garbage collection and abandoned staging folders, every blob_gc_interval_seconds
     # (started by the app's lifespan; only in a container that opened its own database).
     blob_collector: PeriodicCollector | None = None
+    # Task tracking; its steps with another hub's agencies travel as task packages.
+    tasks: TaskService | None = None
 
     def close(self) -> None:
         if self.blob_collector is not None:
@@ -145,9 +148,11 @@ def build_container(
 
     install_notifications()
     clerk, issuance = build_clerk(settings, db, blobs, clock, exchange, accounts)
+    tasks = build_tasks(settings, db, clock, agencies, blobs, exchange)
     from lienthong.reporting.wiring import Reporting
 
     return Container(
+        tasks=tasks,
         clerk=clerk,
         issuance=issuance,
         stats=StatsService(db, clock),
@@ -230,6 +235,48 @@ def build_clerk(
         max_inflated_bytes=settings.max_inflated_attachment_bytes,
     )
     return clerk, issuance
+
+
+def build_tasks(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    agencies: AgencyService,
+    blobs: BlobStore,
+    exchange: ExchangeService,
+) -> TaskService:
+    """Task tracking, and its handler of task packages on the intake. Task packages are
+    signed with the organisation's key of the demo PKI at ``pki_dir`` when it has one (a real
+    deployment signs with the agency's device); otherwise they go unsigned."""
+    from lienthong.calendar import WorkingCalendar
+    from lienthong.clerk.signing import load_demo_pki
+    from lienthong.tasks.exchange import TaskPackages
+    from lienthong.tasks.service import TaskService
+    from lienthong.trust.xmldsig import PackageSigner
+
+    calendar = WorkingCalendar.from_settings(settings)
+    pki = load_demo_pki(settings.resolved_pki_dir)
+    signers: dict[str, PackageSigner] = {}
+
+    def sign(agency: str, data: bytes) -> bytes:
+        if pki is None or agency not in pki.organisations:
+            return data
+        if agency not in signers:
+            signers[agency] = PackageSigner(pki.organisation(agency))
+        return signers[agency].sign(data)
+
+    if not any(isinstance(h, TaskPackages) for h in exchange.intake.handlers):
+        exchange.intake.handlers.append(TaskPackages(calendar))
+    return TaskService(
+        db,
+        clock,
+        agencies,
+        blobs,
+        calendar,
+        exchange=exchange,
+        sign=sign,
+        staging_dir=settings.staging_dir,
+    )
 
 
 def package_verifier(settings: Settings, clock: Clock, db: Database) -> PackageVerifier | None:
