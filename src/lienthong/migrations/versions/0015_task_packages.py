@@ -1,7 +1,7 @@
 """task packages and reminders
 
-Revision ID: 0013
-Revises: 0010
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 17:30:00.000000
 
 Tasks between hubs (lienthong.tasks.packages): each step of a task that travelled as a task
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0010"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
