@@ -350,6 +350,15 @@ class Settings(BaseSettings):
             "blob a committing transaction is about to refer to is never removed"
         ),
     )
+    blob_fixity_interval_seconds: float = Field(
+        default=7 * 24 * 3600.0,
+        ge=0,
+        description=(
+            "How often the hub re-hashes every stored blob a row refers to and reports any "
+            "whose bytes no longer match its SHA-256 name, or that is gone (fixity audit; "
+            "`lienthong blobs fixity` runs one now); 0: never"
+        ),
+    )
     blob_gc_interval_seconds: float = Field(
         default=3600.0,
         ge=0,

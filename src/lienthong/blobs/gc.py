@@ -27,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ class GcReport:
         }
 
 
-def _referenced_in_order(session: Session, columns: Sequence[Column[Any]]) -> Iterator[str]:
+def referenced_digests(session: Session, columns: Sequence[Column[Any]]) -> Iterator[str]:
     """Every referenced digest once, in byte order (streamed)."""
     selects = [select(c.label("digest")).where(c.is_not(None)) for c in columns]
     combined = union(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
@@ -127,7 +128,7 @@ def collect(
     if not dry_run:
         report.leftovers = blobs.sweep_leftovers(cutoff)
     with db.read() as session:
-        references = _referenced_in_order(session, columns)
+        references = referenced_digests(session, columns)
         reference = next(references, None)
         candidates: list[str] = []
         for digest, written in blobs.iter_blobs():
@@ -221,14 +222,19 @@ class Collector:
 
 
 class PeriodicCollector:
-    """Runs :meth:`Collector.run` every ``interval`` seconds in a daemon thread; a failed
-    run (the database down) is logged and tried again at the next tick."""
+    """Runs :meth:`Collector.run` every ``interval`` seconds in a daemon thread, and, when
+    ``fixity_interval`` is set, a fixity audit (:mod:`lienthong.blobs.fixity`) that often; a
+    failed run (the database down) is logged and tried again at the next tick."""
 
-    def __init__(self, collector: Collector, interval: float) -> None:
+    def __init__(
+        self, collector: Collector, interval: float, *, fixity_interval: float = 0.0
+    ) -> None:
         self.collector = collector
         self.interval = interval
+        self.fixity_interval = fixity_interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._last_fixity = time.monotonic()
 
     def start(self) -> None:
         if self._thread is None and self.interval > 0:
@@ -241,6 +247,23 @@ class PeriodicCollector:
                 self.collector.run(wait=False)
             except Exception as exc:
                 log.warning("blobs.gc_failed", error=str(exc)[:300])
+            self.fixity_if_due()
+
+    def fixity_if_due(self) -> bool:
+        """Run the fixity audit when its interval has passed since the last; whether it ran."""
+        if self.fixity_interval <= 0:
+            return False
+        if time.monotonic() - self._last_fixity < self.fixity_interval:
+            return False
+        self._last_fixity = time.monotonic()
+        from lienthong.blobs.fixity import check_fixity
+
+        c = self.collector
+        try:
+            check_fixity(c.db, c.blobs, c.columns, c.clock)
+        except Exception as exc:
+            log.warning("blobs.fixity_audit_failed", error=str(exc)[:300])
+        return True
 
     def close(self) -> None:
         self._stop.set()

@@ -125,6 +125,7 @@ def build_container(
                 staging_dir=settings.staging_dir,
             ),
             settings.blob_gc_interval_seconds,
+            fixity_interval=settings.blob_fixity_interval_seconds,
         )
     audit_sealer = None
     if owns_db and settings.audit_seal_interval_seconds > 0:
