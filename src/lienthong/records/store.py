@@ -126,7 +126,7 @@ class AccessionRow(Base):
     source_code: Mapped[str] = mapped_column(String(35))
     file_code: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(500))
-    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    manifest_sha256: Mapped[str] = mapped_column(String(64), info={"blob": False})
     package_digest: Mapped[str] = mapped_column(String(64), info={"blob": True})
     package_size: Mapped[int] = mapped_column(BigInteger)
     files: Mapped[int] = mapped_column(Integer)
