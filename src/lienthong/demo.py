@@ -90,6 +90,7 @@ def seed_activity(
                 container.clerk, clock, now, count=DOCUMENTS, advance=lambda: bar.advance(task)
             )
             bar.update(task, completed=DOCUMENTS)
+            counts["records"] = _seed_records(container, now, bar)
     except Exception:
         _write(settings, "failed", counts, error=traceback.format_exc(limit=5))
         raise
@@ -101,6 +102,19 @@ def seed_activity(
 
 
 Seeder = Callable[[Callable[[], Any]], dict[str, int]]
+
+
+def _seed_records(container: Any, now: datetime, bar: Progress) -> dict[str, int]:
+    """Work files of the documents just seeded (they need the documents, so they come last)."""
+    from lienthong.records import demo as records_demo
+    from lienthong.records.service import records_service
+
+    task = bar.add_task("Hồ sơ công việc, nộp lưu", total=records_demo.TOTAL)
+    counts = records_demo.seed_demo_records(
+        records_service(container), now, advance=lambda: bar.advance(task)
+    )
+    bar.update(task, completed=records_demo.TOTAL)
+    return counts
 
 
 def _seeders(

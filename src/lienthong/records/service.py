@@ -813,3 +813,14 @@ def _copy(path: Path) -> Path:
 
 def year_of(now: datetime) -> int:
     return local_date(now).year
+
+
+def records_service(container: Any) -> RecordService:
+    """The service of a hub's container (``lienthong.web.container.Container``), agency names
+    from the registry."""
+    return RecordService(
+        container.db,
+        container.clock,
+        container.blobs,
+        names={a.code: a.name for a in container.agencies.list_all()},
+    )

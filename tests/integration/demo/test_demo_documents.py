@@ -19,6 +19,9 @@ from lienthong.clerk.store import InboxFilter
 from lienthong.clock import FixedClock
 from lienthong.db import Database
 from lienthong.exchange import store
+from lienthong.records.demo import GOV_OFFICE, PLAN, seed_demo_records
+from lienthong.records.model import FileState
+from lienthong.records.service import records_service
 from lienthong.trust.pki import DemoPKI
 from tests.support import container_for
 
@@ -61,6 +64,18 @@ def test_the_demo_documents_fill_every_clerks_inbox_and_outbox(
 
     again = seed_demo_documents(clerk, clock, NOW, count=60, days=45)
     assert again == counts
+
+    # The Government Office's work files are filed from those documents (they come last).
+    records = records_service(container)
+    filed = seed_demo_records(records, NOW)
+    assert filed["files"] == len(PLAN) and filed["filed"] >= 10
+    assert filed["transferred"] == 1
+    files = records.files(GOV_OFFICE)
+    states = sorted(f.row.state for f in files)
+    assert states.count(FileState.TRANSFERRED) == 1 and FileState.OPEN in states
+    assert all(not f.problems() for f in files if f.items), "a demo file lacks metadata"
+    assert len(records.accessions(GOV_OFFICE)) == 1
+    assert seed_demo_records(records, NOW)["filed"] == 0  # a second run adds nothing
 
 
 def test_the_demo_pki_starts_long_enough_ago_for_the_replayed_history(demo_pki_dir: Path) -> None:
