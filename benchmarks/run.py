@@ -18,8 +18,10 @@ QUICK = [
     ["benchmarks.federation_latency"],
     ["benchmarks.reporting_adx", "--db", "sqlite"],
     ["benchmarks.reporting_adx", "--db", "postgres"],
+    ["benchmarks.records_scale", "--db", "sqlite", "--documents", "5000", "--files", "500"],
 ]
 NATIONAL_SCALE = [
+    ["benchmarks.records_scale", "--db", "postgres", "--documents", "20000", "--files", "2000"],
     ["benchmarks.reporting_scale"],
     ["benchmarks.portal_scale"],
     ["benchmarks.monitoring_pages"],

@@ -189,7 +189,8 @@ def build(packed: PackedFile, out: Path, *, bagged_on: date) -> str:
         }
         bagit.make_bag(str(root), bag_info=info, checksums=["sha256"])
         manifest = (root / "manifest-sha256.txt").read_bytes()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        # Stored, not deflated: PDFs are compressed already, and the archive reads it faster.
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
             for path in sorted(root.rglob("*")):
                 if path.is_file():
                     zf.write(path, f"bag/{path.relative_to(root).as_posix()}")
