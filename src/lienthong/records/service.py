@@ -171,15 +171,35 @@ def metadata_of(row: FileRow, items: Sequence[ItemRow]) -> FileMetadata:
     )
 
 
-def pdf_pages(data: bytes) -> int | None:
-    """Pages of a PDF, or None when it cannot be read as one."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+TEXT_PAGES_MAX = 300  # pages whose text is indexed for search
+TEXT_CHARS_MAX = 200_000
+
+
+def read_pdf(data: bytes) -> tuple[int | None, str]:
+    """A PDF's page count and its text (what a viewer shows, through each font's ToUnicode
+    map: Vietnamese with its diacritics), read by pypdf; ``(None, "")`` when it cannot be read
+    as a PDF. The text is capped (``TEXT_PAGES_MAX`` pages, ``TEXT_CHARS_MAX`` characters)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
 
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        return int(reader.root["/Pages"]["/Count"])
-    except Exception:  # a damaged or foreign file: its page count stays unknown
-        return None
+        reader = PdfReader(io.BytesIO(data))
+        pages = len(reader.pages)
+        parts: list[str] = []
+        size = 0
+        for page in reader.pages[:TEXT_PAGES_MAX]:
+            text = page.extract_text() or ""
+            parts.append(text)
+            size += len(text)
+            if size >= TEXT_CHARS_MAX:
+                break
+        return pages, "\n".join(parts)[:TEXT_CHARS_MAX]
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError):
+        return None, ""  # a damaged or foreign file: its pages and text stay unknown
+
+
+def pdf_pages(data: bytes) -> int | None:
+    return read_pdf(data)[0]
 
 
 def _signature_summary(validation: dict[str, Any] | None) -> str:
@@ -358,7 +378,7 @@ class RecordService:
             ).first()
             if exists is not None:
                 raise refuse(ErrorCode.RECORD_DOCUMENT_ALREADY_FILED, document=document_id)
-            meta, pages, name = self._describe(session, doc)
+            meta, pages, name, text = self._describe(session, doc)
             item = ItemRow(
                 file_id=row.id,
                 kind="document",
@@ -374,6 +394,8 @@ class RecordService:
                     str(meta.get(k) or "")
                     for k in ("number_notation", "subject", "type_name", "issuer", "signer")
                 )
+                + " "
+                + text
             )
             session.add(item)
             session.flush()
@@ -389,16 +411,19 @@ class RecordService:
             _detach(session)
             return item
 
-    def _describe(self, session: Session, doc: Document) -> tuple[dict[str, Any], int | None, str]:
+    def _describe(
+        self, session: Session, doc: Document
+    ) -> tuple[dict[str, Any], int | None, str, str]:
         message = session.get(Message, doc.latest_message_id) or session.get(
             Message, doc.origin_message_id
         )
         pages = None
+        text = ""
         name = doc.subject or doc.code_notation
         for att in self._attachments(session, doc):
             file_name, data = self._content(att)
             if file_name.lower().endswith(".pdf") or data.startswith(b"%PDF"):
-                pages = pdf_pages(data)
+                pages, text = read_pdf(data)
                 name = file_name
                 break
         validation = message.validation if message is not None else None
@@ -416,7 +441,7 @@ class RecordService:
             "signed": bool(doc.signed),
             "signature": _signature_summary(validation),
         }
-        return meta, pages, name
+        return meta, pages, name, text
 
     def _content(self, att: Attachment) -> tuple[str, bytes]:
         """An attachment as the sender's file: a zip of one file (the SDK's way) inflated,
@@ -462,8 +487,10 @@ class RecordService:
                 ErrorCode.RECORD_MATERIAL_INVALID, size=len(data), limit=MATERIAL_MAX_BYTES
             )
         clean = archive.safe_name(name, "tai-lieu")
-        if pages is None and data.startswith(b"%PDF"):
-            pages = pdf_pages(data)
+        text = ""
+        if data.startswith(b"%PDF"):
+            read_pages, text = read_pdf(data)
+            pages = read_pages if pages is None else pages
         now = self.clock.now()
         with self.db.unit_of_work() as session:
             row = self._open_for_change(session, agency, file_id)
@@ -477,7 +504,7 @@ class RecordService:
                 size=len(data),
                 pages=pages,
                 meta={"original_name": name[:500]},
-                search_text=fold(name),
+                search_text=fold(f"{name} {text}"),
                 filed_by=actor,
                 filed_at=now,
             )

@@ -457,3 +457,43 @@ def test_filed_documents_are_found_with_or_without_diacritics(hub: Hub, query: s
 def test_the_package_stream_is_a_zip_of_one_bag(package: Path) -> None:
     with zipfile.ZipFile(io.BytesIO(package.read_bytes())) as zf:
         assert {n.split("/")[0] for n in zf.namelist()} == {"bag"}
+
+
+@pytest.mark.parametrize("query", ["khẩn trương rà soát", "khan truong ra soat"])
+def test_the_text_inside_a_filed_pdf_is_searched_with_or_without_diacritics(
+    hub: Hub, query: str
+) -> None:
+    from lienthong.issuance.draft import render_draft
+
+    pdf = render_draft(
+        "Văn phòng Chính phủ",
+        type_name="Công văn",
+        subject="V/v phòng, chống thiên tai",
+        body=["Đề nghị các bộ, ngành khẩn trương rà soát phương án ứng phó."],
+    )
+    sent = send(
+        hub.container,
+        GOV_OFFICE,
+        document_bytes(
+            GOV_OFFICE,
+            [NGHE_AN],
+            number="102",
+            subject="V/v phòng, chống thiên tai",
+            attachments={"cong-van-102.pdf": pdf},
+        ),
+    )
+    plan(hub)
+    work = hub.records.open_file(GOV_OFFICE, YEAR, "01.05", actor="vanthu")
+    hub.records.file_document(GOV_OFFICE, work.row.id, hub.document_id, actor="vanthu")
+    hub.records.file_document(GOV_OFFICE, work.row.id, str(sent.document_id), actor="vanthu")
+    material = render_draft(
+        "Văn phòng Chính phủ",
+        type_name="Biên bản",
+        subject="Biên bản họp",
+        body=["Các đơn vị khẩn trương rà soát danh mục."],
+    )
+    hub.records.add_material(GOV_OFFICE, work.row.id, "bien-ban.pdf", material, actor="vanthu")
+    found = [(item.kind, item.document_id) for item, _f in hub.records.search(GOV_OFFICE, query)]
+    assert sorted(found, key=str) == sorted(
+        [("document", sent.document_id), ("material", None)], key=str
+    )
