@@ -1,8 +1,9 @@
 """Transfer packages (gói nộp lưu) as BagIt bags (RFC 8493), zipped.
 
-The bag is made and checked by the Library of Congress's ``bagit`` library (bagit-python), not
-by code of ours: SHA-256 manifests of every payload and tag file, ``bag-info.txt`` with the
-Decree's key fields, ``Payload-Oxum``. The payload::
+Written here in one pass (each file hashed as it goes into the zip) and checked on receipt by
+the Library of Congress's ``bagit`` library (bagit-python), the reference implementation:
+SHA-256 manifests of every payload and tag file, ``bag-info.txt`` with the Decree's key
+fields, ``Payload-Oxum``. The payload::
 
     data/metadata/file.xml            the file's and each document's metadata (Decree 30/2020,
                                       Circular 02/2019), namespace ``urn:lienthong:records:1``
@@ -152,49 +153,79 @@ def read_metadata(data: bytes) -> dict[str, Any]:
     return meta
 
 
+class _BagWriter:
+    """Writes a bag straight into a zip, each file hashed as it is written (one pass over the
+    content): the payload, then ``manifest-sha256.txt``, ``bagit.txt``, ``bag-info.txt`` (with
+    ``Payload-Oxum``) and ``tagmanifest-sha256.txt``, as RFC 8493 lays them out."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.manifest: list[tuple[str, str]] = []
+        self.octets = 0
+
+    def payload(self, path: str, data: bytes) -> None:
+        self.zf.writestr(f"bag/data/{path}", data)
+        self.manifest.append((hashlib.sha256(data).hexdigest(), f"data/{path}"))
+        self.octets += len(data)
+
+    def finish(self, info: dict[str, str]) -> str:
+        manifest = "".join(f"{digest}  {path}\n" for digest, path in self.manifest).encode()
+        info = {**info, "Payload-Oxum": f"{self.octets}.{len(self.manifest)}"}
+        tags = {
+            "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+            "bag-info.txt": "".join(f"{k}: {v}\n" for k, v in info.items()).encode(),
+            "manifest-sha256.txt": manifest,
+        }
+        for name, data in tags.items():
+            self.zf.writestr(f"bag/{name}", data)
+        self.zf.writestr(
+            "bag/tagmanifest-sha256.txt",
+            "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in tags.items()),
+        )
+        return hashlib.sha256(manifest).hexdigest()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def build(packed: PackedFile, out: Path, *, bagged_on: date) -> str:
     """Write the zipped bag of ``packed`` to ``out``; return the SHA-256 of its
-    ``manifest-sha256.txt`` (what the archive's receipt names)."""
-    with tempfile.TemporaryDirectory(prefix="bag-") as tmp:
-        root = Path(tmp) / "bag"
-        (root / "metadata").mkdir(parents=True)
-        (root / "metadata" / "file.xml").write_bytes(metadata_xml(packed))
+    ``manifest-sha256.txt`` (what the archive's receipt names). The bag is the one
+    bagit-python validates (tests check every package so); the zip is stored, not deflated
+    (PDFs are compressed already, and both sides go faster)."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
+        bag = _BagWriter(zf)
+        bag.payload("metadata/file.xml", metadata_xml(packed))
         for n, doc in enumerate(packed.documents, start=1):
-            folder = root / "documents" / f"{n:03d}"
-            (folder / "original").mkdir(parents=True)
+            folder = f"documents/{n:03d}"
             used: set[str] = set()
             for content in doc.files:
                 name = safe_name(content.name)
                 while name in used:
                     name = f"_{name}"
                 used.add(name)
-                (folder / "original" / name).write_bytes(content.open_bytes)
-            (folder / "validation.json").write_text(
-                json.dumps(doc.validation, ensure_ascii=False, indent=1), "utf-8"
+                bag.payload(f"{folder}/original/{name}", content.open_bytes)
+            bag.payload(
+                f"{folder}/validation.json",
+                json.dumps(doc.validation, ensure_ascii=False, indent=1).encode(),
             )
-            (folder / "timeline.json").write_text(
-                json.dumps(doc.timeline, ensure_ascii=False, indent=1), "utf-8"
+            bag.payload(
+                f"{folder}/timeline.json",
+                json.dumps(doc.timeline, ensure_ascii=False, indent=1).encode(),
             )
-        if packed.materials:
-            (root / "materials").mkdir()
         for n, material in enumerate(packed.materials, start=1):
-            path = root / "materials" / f"{n:03d}-{safe_name(material.name)}"
-            path.write_bytes(material.open_bytes)
-        info = {
-            "Source-Organization": packed.source,
-            "External-Identifier": _text(packed.meta.get("FileCode")),
-            "External-Description": _text(packed.meta.get("Title"))[:500],
-            "Bagging-Date": bagged_on.isoformat(),
-            "BagIt-Profile-Identifier": PROFILE,
-        }
-        bagit.make_bag(str(root), bag_info=info, checksums=["sha256"])
-        manifest = (root / "manifest-sha256.txt").read_bytes()
-        # Stored, not deflated: PDFs are compressed already, and the archive reads it faster.
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
-            for path in sorted(root.rglob("*")):
-                if path.is_file():
-                    zf.write(path, f"bag/{path.relative_to(root).as_posix()}")
-    return hashlib.sha256(manifest).hexdigest()
+            bag.payload(f"materials/{n:03d}-{safe_name(material.name)}", material.open_bytes)
+        return bag.finish(
+            {
+                "Source-Organization": _one_line(packed.source),
+                "External-Identifier": _one_line(_text(packed.meta.get("FileCode"))),
+                "External-Description": _one_line(_text(packed.meta.get("Title")))[:500],
+                "Bagging-Date": bagged_on.isoformat(),
+                "Bag-Software-Agent": "lienthong",
+                "BagIt-Profile-Identifier": PROFILE,
+            }
+        )
 
 
 @dataclass(frozen=True)

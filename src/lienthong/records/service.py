@@ -764,8 +764,8 @@ class RecordService:
             ).first()
             if existing is not None:
                 return receipt_of(existing)
-            digest = _sha256_file(package)
-            self.blobs.put_file(_copy(package), digest)
+            copy, digest = _hashed_copy(package)
+            self.blobs.put_file(copy, digest)
             row = store.AccessionRow(
                 archive_code=archive_code,
                 source_code=str(meta.get("Agency") or ""),
@@ -821,21 +821,16 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-def _sha256_file(path: Path) -> str:
+def _hashed_copy(path: Path) -> tuple[Path, str]:
+    """A copy the blob store may consume (the caller's file stays), and its SHA-256, in one
+    pass."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _copy(path: Path) -> Path:
-    """A copy the blob store may consume (the caller's file stays)."""
     fd, name = tempfile.mkstemp(prefix="accession-", dir=path.parent)
     with open(fd, "wb") as out, path.open("rb") as src:
         while chunk := src.read(1 << 20):
+            digest.update(chunk)
             out.write(chunk)
-    return Path(name)
+    return Path(name), digest.hexdigest()
 
 
 def year_of(now: datetime) -> int:

@@ -454,9 +454,19 @@ def test_filed_documents_are_found_with_or_without_diacritics(hub: Hub, query: s
     assert hub.records.search(NGHE_AN, query) == []
 
 
-def test_the_package_stream_is_a_zip_of_one_bag(package: Path) -> None:
+def test_the_package_is_a_bag_the_reference_implementation_validates(
+    package: Path, tmp_path: Path
+) -> None:
+    import bagit
+
     with zipfile.ZipFile(io.BytesIO(package.read_bytes())) as zf:
         assert {n.split("/")[0] for n in zf.namelist()} == {"bag"}
+        zf.extractall(tmp_path / "out")
+    bag = bagit.Bag(str(tmp_path / "out" / "bag"))
+    bag.validate()  # raises BagValidationError on any checksum, oxum or completeness fault
+    assert bag.version_info == (1, 0) and bag.algorithms == ["sha256"]
+    assert bag.info["External-Identifier"] == f"{GOV_OFFICE}.{YEAR}.01.05"
+    assert bag.info["BagIt-Profile-Identifier"] == "lienthong-records-bagit-1"
 
 
 @pytest.mark.parametrize("query", ["khẩn trương rà soát", "khan truong ra soat"])
