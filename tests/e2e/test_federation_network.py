@@ -405,7 +405,7 @@ def test_packages_accepted_during_a_national_outage_are_delivered_once_after_it(
                 i["state"] == "pending" and i["attempts"] >= 1 and i["last_error"] for i in items
             )
 
-        wait_for(backlog, timeout=60)  # visible to the operator, with the reason
+        wait_for(backlog, timeout=180)  # visible to the operator, with the reason (a budget)
     finally:
         network.processes[NATIONAL].start()
     wanted = {s["edxml_document_id"] for s in sent}

@@ -147,7 +147,10 @@ def test_a_ministry_on_another_hub_receives_its_task_and_reports_back(
         return actions if "request_extension" in actions else None
 
     actions = wait_for(office_sees_the_reports)
-    assert actions == ["assign", "receive", "report_progress", "request_extension"]
+    # Each step is recorded once, as its package arrives: the hubs forward concurrently, so
+    # two packages sent a moment apart may arrive in either order.
+    assert actions[0] == "assign"
+    assert sorted(actions) == sorted(["assign", "receive", "report_progress", "request_extension"])
     seen = office.get(f"{TASKS}/{code}").json()
     assert seen["state"] == "in_progress" and seen["extension"]["pending"] is True
 
