@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-# Decree 30/2020 art. 28-31 and Circular 10/2022/TT-BNV: retention is permanent or a number of
-# years counted from the year the work ended; transfer within one year of the end.
+# Circular 10/2022/TT-BNV: a retention is permanent or a number of years, counted from the year
+# the work ended. Law on Archives 2011, Art. 11(2)(a): a file is transferred to the agency's
+# archive within one year of the end of its work.
 RETENTION_YEARS_MAX = 100
 TRANSFER_WITHIN_YEARS = 1
 LANGUAGES = ("vi", "en", "fr", "zh", "ru", "km", "lo")
@@ -52,10 +53,9 @@ TRANSITIONS: dict[tuple[FileState, Action], FileState] = {
 class RecordRuleError(ValueError):
     """A rule refused: ``kind`` names which (the service maps it to an error code)."""
 
-    def __init__(self, kind: str, message: str, problems: Sequence[str] = ()) -> None:
+    def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
-        self.problems = tuple(problems)
 
 
 def next_state(state: FileState, action: Action) -> FileState:
@@ -96,14 +96,15 @@ class Retention:
 
     def ends_on(self, end: date) -> date | None:
         """The last day the file must be kept: the end of the year ``years`` after the year
-        its work ended (retention counts from the year the work ended). None: permanent."""
+        its work ended (Circular 10/2022/TT-BNV counts retention from that year). None:
+        permanent."""
         if self.years is None:
             return None
         return date(end.year + self.years, 12, 31)
 
 
 def transfer_due_on(end: date) -> date:
-    """Nộp lưu: within one year of the end of the work."""
+    """Nộp lưu: within one year of the end of the work (Law on Archives 2011, Art. 11(2)(a))."""
     try:
         return end.replace(year=end.year + TRANSFER_WITHIN_YEARS)
     except ValueError:  # 29 February
@@ -245,7 +246,8 @@ def span(dates: Iterable[date | None]) -> tuple[date | None, date | None]:
 def check_destroy(
     state: FileState, retention: Retention, end: date | None, today: date, decision: str
 ) -> None:
-    """Destruction needs an ended retention and a decision record (quyết định hủy)."""
+    """Destruction needs an ended retention and the decision of the agency's head that
+    orders it (quyết định hủy tài liệu hết giá trị, Law on Archives 2011, Art. 28)."""
     next_state(state, Action.DESTROY)
     if retention.permanent:
         raise RecordRuleError("retention", "A file kept permanently is never destroyed.")

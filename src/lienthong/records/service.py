@@ -13,7 +13,7 @@ import io
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from lienthong.agencies.model import local_date
 from lienthong.audit.store import record as audit
 from lienthong.blobs import BlobStore
-from lienthong.clock import Clock
+from lienthong.clock import Clock, as_utc
 from lienthong.db import Database
 from lienthong.edxml.zips import (
     UNREADABLE,
@@ -109,7 +109,7 @@ class WorkFile:
             "page_count": meta.page_count,
             "retention_ends_on": _iso(self.retention.ends_on(meta.end) if meta.end else None),
             "due_for_appraisal": due_for_appraisal(self.retention, meta.end, self.today),
-            "problems": self.problems() if r.state == FileState.OPEN else [],
+            "problems": completeness_problems(meta) if r.state == FileState.OPEN else [],
             "transfer_receipt": r.transfer_receipt,
             "destruction_decision": r.destruction_decision,
             "items": [item_json(i) for i in self.items],
@@ -196,10 +196,6 @@ def read_pdf(data: bytes) -> tuple[int | None, str]:
         return pages, "\n".join(parts)[:TEXT_CHARS_MAX]
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError):
         return None, ""  # a damaged or foreign file: its pages and text stay unknown
-
-
-def pdf_pages(data: bytes) -> int | None:
-    return read_pdf(data)[0]
 
 
 def _signature_summary(validation: dict[str, Any] | None) -> str:
@@ -812,13 +808,8 @@ def receipt_of(row: store.AccessionRow) -> dict[str, Any]:
         "manifest_sha256": row.manifest_sha256,
         "package_sha256": row.package_digest,
         "files": row.files,
-        "received_at": _aware(row.received_at).isoformat(),
+        "received_at": as_utc(row.received_at).isoformat(),
     }
-
-
-def _aware(at: datetime) -> datetime:
-    """SQLite gives back naive UTC instants; PostgreSQL aware ones."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _hashed_copy(path: Path) -> tuple[Path, str]:
@@ -831,10 +822,6 @@ def _hashed_copy(path: Path) -> tuple[Path, str]:
             digest.update(chunk)
             out.write(chunk)
     return Path(name), digest.hexdigest()
-
-
-def year_of(now: datetime) -> int:
-    return local_date(now).year
 
 
 def records_service(container: Any) -> RecordService:
